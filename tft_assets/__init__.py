@@ -1,0 +1,1 @@
+"""tft-trader: Reddit chatter and daily prices to risk-validated trading signals."""

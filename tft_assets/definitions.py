@@ -1,0 +1,24 @@
+"""The code location. Loading this module is cheap; Dagster calls :func:`defs` to build it."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from tft_assets.settings import Settings, load_settings
+
+
+def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    """Every asset, check, job, schedule, sensor and resource for ``settings`` (env by default)."""
+    from tft_assets.defs.environment import build_resources
+    from tft_assets.defs.ingestion.assets import build_ingestion_assets
+    from tft_assets.defs.partitions import daily_partitions
+
+    settings = settings or load_settings()
+    partitions = daily_partitions(settings.start_date)
+    assets = [*build_ingestion_assets(partitions)]
+    return dg.Definitions(assets=assets, resources=build_resources(settings))
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

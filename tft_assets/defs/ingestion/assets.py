@@ -1,0 +1,99 @@
+"""``raw_posts`` and ``raw_prices``: the lake's bronze layer, one Parquet file per day."""
+
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+
+import dagster as dg
+import polars as pl
+
+from tft_assets.calendar import trading_days
+from tft_assets.defs.ingestion import checks
+from tft_assets.defs.metadata import counts_json, md_table
+from tft_assets.defs.resources import LakeResource, PostsResource, PricesResource, PrivacyResource
+from tft_assets.ingest import IngestResult, ingest_posts, ingest_prices
+from tft_assets.ingest.posts import utc_window
+from tft_assets.schemas import ground_truth_columns
+
+INGESTION_GROUP = "ingestion"
+OWNERS = ["team:data-platform"]
+
+
+def _run_metadata(result: IngestResult, notes: Mapping[str, str], quarantine_rows: Mapping[str, int]) -> dict:
+    keys = sorted(result.partitions)
+    sample = next((f for f in result.partitions.values() if f.height), None)
+    meta = {
+        "partitions": f"{keys[0]} .. {keys[-1]}" if len(keys) > 1 else keys[0],
+        "row_count": dg.MetadataValue.int(result.kept_rows),
+        "quarantined_rows": dg.MetadataValue.int(result.quarantined_rows),
+        "ingest_stats": counts_json(result.stats),
+        "source_notes": counts_json(notes),
+    }
+    if len(keys) > 1:
+        meta["rows_by_partition"] = counts_json({k: f.height for k, f in result.partitions.items()})
+        meta["quarantine_by_partition"] = counts_json(quarantine_rows)
+    if sample is not None:
+        meta["preview"] = md_table(sample.drop(ground_truth_columns(sample)), max_rows=5)
+    return meta
+
+
+def build_ingestion_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """The two ingestion assets on ``partitions`` (built here so the start date is configurable)."""
+
+    @dg.asset(
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        group_name=INGESTION_GROUP,
+        owners=OWNERS,
+        tags={"layer": "bronze", "domain": "posts"},
+        kinds={"polars", "parquet"},
+        check_specs=checks.RAW_POSTS_CHECKS,
+        description="Reddit submissions and comments by creation day (America/New_York); "
+        "authors as HMAC hashes; invalid rows quarantined with a reason.",
+    )
+    def raw_posts(
+        context: dg.AssetExecutionContext,
+        posts: PostsResource,
+        lake: LakeResource,
+        privacy: PrivacyResource,
+    ) -> Iterator[dg.Output | dg.AssetCheckResult]:
+        keys = list(context.partition_keys)
+        start, end = utc_window(keys)
+        fetched = posts.fetch_posts(start, end)
+        result = ingest_posts(fetched.frame, keys, author_salt=privacy.salt(context.log))
+        q_rows = lake.write_quarantine("raw_posts", result.quarantine)
+        context.log.info(f"raw_posts {keys[0]}..{keys[-1]}: {result.stats}")
+        yield dg.Output(result.partitions, metadata=_run_metadata(result, fetched.notes, q_rows))
+        yield from checks.raw_posts_checks(result.partitions)
+
+    @dg.asset(
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        group_name=INGESTION_GROUP,
+        owners=OWNERS,
+        tags={"layer": "bronze", "domain": "prices"},
+        kinds={"polars", "parquet"},
+        check_specs=checks.RAW_PRICES_CHECKS,
+        description="Daily OHLCV bars of the watchlist on NYSE sessions; non-trading days are "
+        "empty partitions; invalid bars quarantined with a reason.",
+    )
+    def raw_prices(
+        context: dg.AssetExecutionContext, prices: PricesResource, lake: LakeResource
+    ) -> Iterator[dg.Output | dg.AssetCheckResult]:
+        keys = list(context.partition_keys)
+        days = [dt.date.fromisoformat(k) for k in keys]
+        sessions = [d.isoformat() for d in trading_days(days[0], days[-1])]
+        fetched = prices.fetch_prices(days[0], days[-1]) if sessions else None
+        frame = fetched.frame if fetched is not None else pl.DataFrame()
+        result = ingest_prices(frame, keys, sessions)
+        q_rows = lake.write_quarantine("raw_prices", result.quarantine)
+        meta = _run_metadata(result, fetched.notes if fetched else {}, q_rows)
+        non_sessions = sorted(set(keys) - set(sessions))
+        meta["trading_days"] = len(sessions)
+        meta["non_trading_days"] = dg.MetadataValue.json(non_sessions)
+        if len(keys) == 1 and non_sessions:
+            meta["note"] = f"{keys[0]} is not an NYSE trading day: empty partition by design"
+        yield dg.Output(result.partitions, metadata=meta)
+        yield from checks.raw_prices_checks(result.partitions, prices.watchlist(), set(sessions))
+
+    return [raw_posts, raw_prices]

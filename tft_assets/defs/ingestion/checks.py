@@ -1,0 +1,91 @@
+"""Asset checks for the ingestion assets (evaluated over every partition of the run)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import dagster as dg
+import polars as pl
+
+from tft_assets.defs.metadata import schema_mismatches
+from tft_assets.schemas import RAW_POSTS_SCHEMA, RAW_PRICES_SCHEMA
+
+CHECK_RAW_POSTS_SCHEMA = "check_raw_posts_schema"
+CHECK_RAW_POSTS_UNIQUE_IDS = "check_raw_posts_unique_ids"
+CHECK_RAW_POSTS_ROW_COUNT = "check_raw_posts_row_count"
+CHECK_RAW_PRICES_SCHEMA = "check_raw_prices_schema"
+CHECK_RAW_PRICES_UNIQUE_BARS = "check_raw_prices_unique_bars"
+CHECK_RAW_PRICES_COVERAGE = "check_raw_prices_coverage"
+
+RAW_POSTS_CHECKS = [
+    dg.AssetCheckSpec(CHECK_RAW_POSTS_SCHEMA, asset="raw_posts", blocking=True,
+                      description="Columns and dtypes match the raw_posts contract (no raw author column)."),
+    dg.AssetCheckSpec(CHECK_RAW_POSTS_UNIQUE_IDS, asset="raw_posts", blocking=True,
+                      description="post_id is non-null and unique within every partition."),
+    dg.AssetCheckSpec(CHECK_RAW_POSTS_ROW_COUNT, asset="raw_posts", blocking=False,
+                      description="Every partition of the run has at least one post."),
+]
+RAW_PRICES_CHECKS = [
+    dg.AssetCheckSpec(CHECK_RAW_PRICES_SCHEMA, asset="raw_prices", blocking=True,
+                      description="Columns and dtypes match the raw_prices contract."),
+    dg.AssetCheckSpec(CHECK_RAW_PRICES_UNIQUE_BARS, asset="raw_prices", blocking=True,
+                      description="(ticker, date) is unique and every bar's date equals its partition."),
+    dg.AssetCheckSpec(CHECK_RAW_PRICES_COVERAGE, asset="raw_prices", blocking=False,
+                      description="Every trading day has a bar for every watchlist ticker."),
+]
+
+
+def _schema_result(name: str, frames: dict[str, pl.DataFrame], schema: dict) -> dg.AssetCheckResult:
+    problems = sorted({p for f in frames.values() for p in schema_mismatches(f, schema)})
+    forbidden = sorted({c for f in frames.values() for c in f.columns if c == "author"})
+    problems += [f"forbidden column {c}" for c in forbidden]
+    return dg.AssetCheckResult(
+        check_name=name, passed=not problems,
+        metadata={"problems": dg.MetadataValue.json(problems[:20]), "expected_columns": list(schema)},
+    )
+
+
+def raw_posts_checks(frames: dict[str, pl.DataFrame]) -> Iterator[dg.AssetCheckResult]:
+    yield _schema_result(CHECK_RAW_POSTS_SCHEMA, frames, RAW_POSTS_SCHEMA)
+    dupes = {k: int(f.height - f.get_column("post_id").n_unique()) for k, f in frames.items() if f.height}
+    nulls = {k: int(f.get_column("post_id").null_count()) for k, f in frames.items() if f.height}
+    bad = {k: v for k, v in dupes.items() if v} | {f"{k} (null ids)": v for k, v in nulls.items() if v}
+    yield dg.AssetCheckResult(
+        check_name=CHECK_RAW_POSTS_UNIQUE_IDS, passed=not bad,
+        metadata={"observed_duplicates": dg.MetadataValue.json(bad), "expected_duplicates": 0},
+    )
+    empty = sorted(k for k, f in frames.items() if f.height == 0)
+    yield dg.AssetCheckResult(
+        check_name=CHECK_RAW_POSTS_ROW_COUNT, passed=not empty,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"empty_partitions": dg.MetadataValue.json(empty),
+                  "min_rows": min((f.height for f in frames.values()), default=0)},
+    )
+
+
+def raw_prices_checks(
+    frames: dict[str, pl.DataFrame], watchlist: list[str], sessions: set[str]
+) -> Iterator[dg.AssetCheckResult]:
+    yield _schema_result(CHECK_RAW_PRICES_SCHEMA, frames, RAW_PRICES_SCHEMA)
+    bad: dict[str, int] = {}
+    for key, f in frames.items():
+        if f.height:
+            dup = f.height - f.select(pl.struct("ticker", "date").n_unique()).item()
+            wrong_day = int((f.get_column("date").cast(pl.String) != key).sum())
+            if dup or wrong_day:
+                bad[key] = dup + wrong_day
+    yield dg.AssetCheckResult(
+        check_name=CHECK_RAW_PRICES_UNIQUE_BARS, passed=not bad,
+        metadata={"bad_rows_by_partition": dg.MetadataValue.json(bad)},
+    )
+    expected = set(watchlist)
+    missing = {
+        k: sorted(expected - set(f.get_column("ticker").to_list()))[:10]
+        for k, f in frames.items()
+        if k in sessions and expected - set(f.get_column("ticker").to_list() if f.height else [])
+    }
+    yield dg.AssetCheckResult(
+        check_name=CHECK_RAW_PRICES_COVERAGE, passed=not missing,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"missing_tickers_by_day": dg.MetadataValue.json(missing), "watchlist_size": len(expected)},
+    )

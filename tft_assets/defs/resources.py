@@ -1,0 +1,108 @@
+"""Dagster resources: thin configurable wrappers that pick a source implementation.
+
+Every posts resource offers ``fetch_posts(start_utc, end_utc) -> Fetched`` and every prices
+resource ``fetch_prices(start, end) -> Fetched`` for its watchlist, whatever the backing source
+(demo world, live API, archive files). The definitions function chooses one of each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from typing import Any
+
+import dagster as dg
+import polars as pl
+from pydantic import Field, PrivateAttr
+
+from tft_assets.ingest.privacy import DEV_AUTHOR_SALT
+from tft_assets.lake.storage import QUARANTINE_DIR, atomic_write_parquet, partition_path
+from tft_assets.sources.base import Fetched
+
+
+class LakeResource(dg.ConfigurableResource):
+    """Side files of the lake (quarantine) and direct reads for the CLI and checks."""
+
+    base_url: str = Field(description="Lake root: a local path or any fsspec URL.")
+
+    def write_quarantine(self, asset: str, partitions: dict[str, pl.DataFrame]) -> dict[str, int]:
+        """Replace the quarantine file of each partition (idempotent reruns); return row counts."""
+        base = f"{self.base_url.rstrip('/')}/{QUARANTINE_DIR}"
+        for key, frame in partitions.items():
+            atomic_write_parquet(frame, partition_path(base, asset, key))
+        return {k: f.height for k, f in partitions.items()}
+
+
+class PrivacyResource(dg.ConfigurableResource):
+    """The HMAC salt for author hashes. Set ``TFT_AUTHOR_SALT`` in any real deployment."""
+
+    author_salt: str | None = Field(default=None, description="Secret HMAC key (from env, never logged).")
+
+    def salt(self, log: Any | None = None) -> str:
+        if self.author_salt:
+            return self.author_salt
+        if log is not None:
+            log.warning("TFT_AUTHOR_SALT is not set: author hashes use the public development salt")
+        return DEV_AUTHOR_SALT
+
+
+class DemoWorldResource(dg.ConfigurableResource):
+    """The simulated world behind the demo posts and prices (deterministic per seed and date)."""
+
+    seed: int = Field(default=7, description="World seed.")
+    n_tickers: int = Field(default=20, description="Number of tickers in the world.")
+    signal_strength: float = Field(default=1.0, description="Effect of hype on future returns; 0 = null world.")
+    horizon_days: int = Field(default=5, description="Horizon (trading days) of the oracle probability.")
+    _world: Any = PrivateAttr(default=None)
+
+    def world(self) -> Any:
+        if self._world is None:
+            from tft_assets.sources.demo import DemoWorld, DemoWorldConfig
+
+            self._world = DemoWorld(
+                DemoWorldConfig(
+                    seed=self.seed,
+                    n_tickers=self.n_tickers,
+                    signal_strength=self.signal_strength,
+                    horizon_days=self.horizon_days,
+                )
+            )
+        return self._world
+
+
+class PostsResource(dg.ConfigurableResource, ABC):
+    """Interface: posts created in ``[start_utc, end_utc)``."""
+
+    @abstractmethod
+    def fetch_posts(self, start_utc: dt.datetime, end_utc: dt.datetime) -> Fetched: ...
+
+
+class PricesResource(dg.ConfigurableResource, ABC):
+    """Interface: daily bars of the watchlist on sessions ``start..end`` (inclusive)."""
+
+    @abstractmethod
+    def watchlist(self) -> list[str]: ...
+
+    @abstractmethod
+    def fetch_prices(self, start: dt.date, end: dt.date) -> Fetched: ...
+
+
+class DemoPostsResource(PostsResource):
+    world: DemoWorldResource
+
+    def fetch_posts(self, start_utc: dt.datetime, end_utc: dt.datetime) -> Fetched:
+        from tft_assets.sources.demo import DemoPostsSource
+
+        return DemoPostsSource(self.world.world()).fetch_posts(start_utc, end_utc)
+
+
+class DemoPricesResource(PricesResource):
+    world: DemoWorldResource
+
+    def watchlist(self) -> list[str]:
+        return list(self.world.world().tickers)
+
+    def fetch_prices(self, start: dt.date, end: dt.date) -> Fetched:
+        from tft_assets.sources.demo import DemoPricesSource
+
+        return DemoPricesSource(self.world.world()).fetch_prices(self.watchlist(), start, end)

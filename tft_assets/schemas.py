@@ -1,0 +1,108 @@
+"""Column contracts between stages. Every source returns these columns; every stage keeps them.
+
+Columns prefixed ``gt_`` are ground truth that only the demo world knows (true tickers, true
+sentiment sign, latent hype, oracle probability). The pipeline never reads them; tests and
+benchmarks do. :data:`GROUND_TRUTH_PREFIX` is how code recognises (and strips) them.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+GROUND_TRUTH_PREFIX = "gt_"
+
+#: What a posts source returns for a time window (one row per submission or comment).
+#: ``author`` is the raw user name: it is hashed at ingestion and never stored.
+SOURCE_POSTS_SCHEMA: dict[str, pl.DataType] = {
+    "post_id": pl.String(),  # reddit base36 id without the t1_/t3_ prefix
+    "kind": pl.String(),  # "submission" | "comment"
+    "parent_id": pl.String(),  # submission id for comments (no prefix); null for submissions
+    "subreddit": pl.String(),
+    "author": pl.String(),
+    "created_utc": pl.Datetime("us", "UTC"),
+    "title": pl.String(),
+    "body": pl.String(),
+    "url": pl.String(),
+    "score": pl.Int64(),
+    "upvote_ratio": pl.Float64(),
+    "num_comments": pl.Int64(),
+    "source": pl.String(),  # "demo" | "reddit" | "archive:<file name>"
+}
+
+#: Stored ``raw_posts`` partition (calendar day of ``created_utc`` in America/New_York).
+RAW_POSTS_SCHEMA: dict[str, pl.DataType] = {
+    "post_id": pl.String(),
+    "kind": pl.String(),
+    "parent_id": pl.String(),
+    "subreddit": pl.String(),
+    "author_hash": pl.String(),  # HMAC-SHA256(salt, author) hex; null when the author is unknown
+    "created_utc": pl.Datetime("us", "UTC"),
+    "title": pl.String(),
+    "body": pl.String(),
+    "url": pl.String(),
+    "canonical_url": pl.String(),
+    "score": pl.Int64(),
+    "upvote_ratio": pl.Float64(),
+    "num_comments": pl.Int64(),
+    "source": pl.String(),
+}
+
+#: What a prices source returns: one row per (ticker, trading day), as traded.
+#: ``split_ratio`` is the split effective that day (4.0 for a 4:1 split, else 1.0);
+#: ``adj_close`` is the close expressed in a split-consistent basis using only splits up to
+#: that day (so it is knowable at that day's close). Sources without split data set it to close.
+SOURCE_PRICES_SCHEMA: dict[str, pl.DataType] = {
+    "date": pl.Date(),
+    "ticker": pl.String(),
+    "open": pl.Float64(),
+    "high": pl.Float64(),
+    "low": pl.Float64(),
+    "close": pl.Float64(),
+    "adj_close": pl.Float64(),
+    "volume": pl.Int64(),
+    "split_ratio": pl.Float64(),
+    "source": pl.String(),
+}
+RAW_PRICES_SCHEMA: dict[str, pl.DataType] = dict(SOURCE_PRICES_SCHEMA)
+
+#: Quarantine rows: the offending record serialised as JSON plus why it was rejected.
+QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
+    "asset": pl.String(),
+    "partition": pl.String(),
+    "reason": pl.String(),
+    "record": pl.String(),
+}
+
+#: ``scored_posts``: one row per raw post (low quality kept and flagged).
+SCORED_POSTS_SCHEMA: dict[str, pl.DataType] = {
+    "post_id": pl.String(),
+    "kind": pl.String(),
+    "created_utc": pl.Datetime("us", "UTC"),
+    "quality_score": pl.Float64(),  # 0..100
+    "quality_tier": pl.String(),  # poor | fair | good | excellent
+    "is_quality": pl.Boolean(),
+    "tickers": pl.List(pl.String()),  # distinct symbols mentioned
+    "sentiment": pl.Float64(),  # post-level compound score in [-1, 1]
+    "ticker_sentiment": pl.List(pl.Float64()),  # aligned with ``tickers``
+}
+
+
+def empty_frame(schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """A zero-row frame with exactly ``schema``."""
+    return pl.DataFrame(schema=schema)
+
+
+def ground_truth_columns(df: pl.DataFrame) -> list[str]:
+    """Names of the demo ground-truth columns present in ``df``."""
+    return [c for c in df.columns if c.startswith(GROUND_TRUTH_PREFIX)]
+
+
+def conform(df: pl.DataFrame, schema: dict[str, pl.DataType], *, keep_ground_truth: bool = True) -> pl.DataFrame:
+    """Select and cast ``df`` to ``schema`` (missing columns become nulls), keeping ``gt_*``."""
+    exprs = [
+        (pl.col(name) if name in df.columns else pl.lit(None)).cast(dtype, strict=False).alias(name)
+        for name, dtype in schema.items()
+    ]
+    if keep_ground_truth:
+        exprs += [pl.col(c) for c in ground_truth_columns(df)]
+    return df.select(exprs)

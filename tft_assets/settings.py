@@ -1,0 +1,106 @@
+"""Run-time settings, read from environment variables in one place.
+
+Nothing here is evaluated at import time: call :func:`load_settings` inside the function that
+needs the values (the definitions function, the CLI, a test).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_START_DATE = "2020-01-01"
+DEFAULT_DATA_DIR = "data"
+DEFAULT_SEED = 7
+DEFAULT_N_TICKERS = 20
+DEFAULT_SIGNAL_STRENGTH = 1.0
+DEFAULT_HORIZON_DAYS = 5
+DEFAULT_RETENTION_DAYS = 90
+MARKET_TIMEZONE = "America/New_York"
+
+#: Environment variables understood by the project (name -> what it sets).
+ENV_VARS: dict[str, str] = {
+    "TFT_DATA_DIR": "root of all generated state: lake, MLflow store, Optuna storage, reports (default data/)",
+    "TFT_LAKE_URL": "lake base URL, any fsspec URL such as s3://bucket/lake (default $TFT_DATA_DIR/lake)",
+    "TFT_START_DATE": "first daily partition, YYYY-MM-DD (default 2020-01-01)",
+    "TFT_POSTS_SOURCE": "posts source: demo | reddit | archive (default demo)",
+    "TFT_PRICES_SOURCE": "prices source: demo | yahoo | files (default demo)",
+    "TFT_WATCHLIST": "comma-separated tickers for live/file prices (default: the demo universe)",
+    "TFT_DEMO_SEED": "demo world seed (default 7)",
+    "TFT_DEMO_TICKERS": "number of tickers in the demo world (default 20)",
+    "TFT_DEMO_SIGNAL_STRENGTH": "effect of hype on future returns in the demo world; 0 = null world (default 1.0)",
+    "TFT_AUTHOR_SALT": "secret salt for HMAC-SHA256 author hashes (a dev default with a warning when unset)",
+    "TFT_HORIZON_DAYS": "label horizon in trading days (default 5)",
+    "TFT_RETENTION_DAYS": "raw posts older than this are deleted by the retention job (default 90)",
+    "MLFLOW_TRACKING_URI": "MLflow tracking server (default sqlite:///$TFT_DATA_DIR/mlflow.db)",
+    "DAGSTER_HOME": "Dagster instance directory (dagster.yaml); `make dev` sets it to .dagster_home",
+}
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every environment-derived knob of a deployment."""
+
+    data_dir: Path
+    lake_url: str
+    start_date: dt.date
+    posts_source: str
+    prices_source: str
+    watchlist: tuple[str, ...]
+    demo_seed: int
+    demo_tickers: int
+    demo_signal_strength: float
+    horizon_days: int
+    retention_days: int
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def mlflow_tracking_uri(self) -> str:
+        return _env("MLFLOW_TRACKING_URI", f"sqlite:///{(self.data_dir / 'mlflow.db').resolve()}")
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.data_dir / "inbox"
+
+    @property
+    def optuna_storage(self) -> str:
+        return f"sqlite:///{(self.data_dir / 'optuna.db').resolve()}"
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment (``ENV_VARS`` documents each one)."""
+    data_dir = Path(_env("TFT_DATA_DIR", DEFAULT_DATA_DIR)).expanduser()
+    lake_url = _env("TFT_LAKE_URL", str((data_dir / "lake").resolve()))
+    try:
+        start = dt.date.fromisoformat(_env("TFT_START_DATE", DEFAULT_START_DATE))
+    except ValueError as exc:
+        raise ValueError(f"TFT_START_DATE must be YYYY-MM-DD: {exc}") from None
+    watch = tuple(
+        t.strip().upper() for t in _env("TFT_WATCHLIST", "").split(",") if t.strip()
+    )
+    return Settings(
+        data_dir=data_dir,
+        lake_url=lake_url,
+        start_date=start,
+        posts_source=_env("TFT_POSTS_SOURCE", "demo").lower(),
+        prices_source=_env("TFT_PRICES_SOURCE", "demo").lower(),
+        watchlist=watch,
+        demo_seed=int(_env("TFT_DEMO_SEED", str(DEFAULT_SEED))),
+        demo_tickers=int(_env("TFT_DEMO_TICKERS", str(DEFAULT_N_TICKERS))),
+        demo_signal_strength=float(
+            _env("TFT_DEMO_SIGNAL_STRENGTH", str(DEFAULT_SIGNAL_STRENGTH))
+        ),
+        horizon_days=int(_env("TFT_HORIZON_DAYS", str(DEFAULT_HORIZON_DAYS))),
+        retention_days=int(_env("TFT_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))),
+    )
