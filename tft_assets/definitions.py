@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import dagster as dg
 
 from tft_assets.settings import Settings, load_settings
@@ -14,8 +16,11 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     from tft_assets.defs.partitions import daily_partitions
 
     settings = settings or load_settings()
-    partitions = daily_partitions(settings.start_date)
-    assets = [*build_ingestion_assets(partitions)]
+    with warnings.catch_warnings():
+        # backfill_policy is marked beta; single-run backfills are a deliberate choice here.
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        partitions = daily_partitions(settings.start_date)
+        assets = [*build_ingestion_assets(partitions)]
     return dg.Definitions(assets=assets, resources=build_resources(settings))
 
 

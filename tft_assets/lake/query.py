@@ -48,7 +48,7 @@ def query(lake_url: str, sql: str) -> pl.DataFrame:
     """Run ``sql`` against the lake's views; return a Polars frame."""
     con = connect(lake_url)
     try:
-        return con.execute(sql).pl()
+        return con.sql(sql).pl()
     finally:
         con.close()
 

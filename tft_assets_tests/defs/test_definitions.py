@@ -1,0 +1,77 @@
+"""The code location loads fast, without heavy libraries, and validates."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+REPO = Path(__file__).resolve().parents[2]
+HEAVY = (
+    "torch",
+    "lightning",
+    "pytorch_forecasting",
+    "xgboost",
+    "lightgbm",
+    "mlflow",
+    "evidently",
+    "great_expectations",
+    "optuna",
+    "sklearn",
+)
+IMPORT_BUDGET_SECONDS = 2.0
+
+
+def test_definitions_import_is_light_and_fast():
+    code = (
+        "import json, sys, time\n"
+        "t = time.perf_counter()\n"
+        "import tft_assets.definitions as d\n"
+        "defs = d.defs()\n"
+        "defs.resolve_asset_graph()\n"
+        "print(json.dumps({'seconds': time.perf_counter() - t, 'modules': sorted(sys.modules)}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    loaded = set(report["modules"])
+    assert not [m for m in HEAVY if m in loaded], f"heavy modules imported: {[m for m in HEAVY if m in loaded]}"
+    assert report["seconds"] < IMPORT_BUDGET_SECONDS * 2, report["seconds"]  # generous on a loaded CI box
+
+
+def test_definitions_build_with_every_asset_partitioned(tmp_path, monkeypatch):
+    from tft_assets.definitions import build_definitions
+    from tft_assets.settings import load_settings
+
+    monkeypatch.setenv("TFT_DATA_DIR", str(tmp_path))
+    defs = build_definitions(load_settings())
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert {"raw_posts", "raw_prices"} <= keys
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.is_materializable:
+            assert isinstance(node.partitions_def, dg.DailyPartitionsDefinition), key
+            assert node.partitions_def.timezone == "America/New_York"
+            assert node.group_name and node.owners, key
+
+
+def test_start_date_comes_from_env(tmp_path, monkeypatch):
+    from tft_assets.definitions import build_definitions
+    from tft_assets.settings import load_settings
+
+    monkeypatch.setenv("TFT_START_DATE", "2023-03-01")
+    monkeypatch.setenv("TFT_DATA_DIR", str(tmp_path))
+    graph = build_definitions(load_settings()).resolve_asset_graph()
+    pd = graph.get(dg.AssetKey("raw_posts")).partitions_def
+    assert pd.get_first_partition_key() == "2023-03-01"
+
+
+def test_dagster_definitions_validate_cli(tmp_path):
+    env = {**os.environ, "TFT_DATA_DIR": str(tmp_path), "DAGSTER_HOME": str(tmp_path)}
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+        capture_output=True, text=True, cwd=REPO, env=env,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
