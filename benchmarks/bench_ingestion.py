@@ -27,8 +27,15 @@ def _ingest(tmp: Path) -> dict:
         "[st] = [s for s in [materialize_range(defs, dt.date(2023, 1, 1), dt.date(2023, 12, 31), inst)[0]]]\n"
         "print(json.dumps({'seconds': time.perf_counter() - t, 'success': st.success, 'rows': st.rows}))\n"
     )
-    env = {**os.environ, "TFT_DATA_DIR": str(tmp), "TFT_DEMO_TICKERS": "20", "TFT_START_DATE": "2023-01-01"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO)
+    env = {
+        **os.environ,
+        "TFT_DATA_DIR": str(tmp),
+        "TFT_DEMO_TICKERS": "20",
+        "TFT_START_DATE": "2023-01-01",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO
+    )
     if out.returncode:
         raise RuntimeError(out.stderr.strip().splitlines()[-1])
     import json
@@ -42,7 +49,13 @@ def _validate(tmp: Path) -> float:
     best = float("inf")
     for _ in range(3):
         t = time.perf_counter()
-        subprocess.run([exe, "definitions", "validate", "-w", "workspace.yaml"], check=True, capture_output=True, env=env, cwd=REPO)
+        subprocess.run(
+            [exe, "definitions", "validate", "-w", "workspace.yaml"],
+            check=True,
+            capture_output=True,
+            env=env,
+            cwd=REPO,
+        )
         best = min(best, time.perf_counter() - t)
     return best
 

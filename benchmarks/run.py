@@ -27,7 +27,11 @@ def _load(path: Path):
 def main(argv: list[str]) -> int:
     wanted = set(argv)
     results: dict[str, object] = {
-        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count(), "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": __import__("os").cpu_count(),
+            "platform": platform.platform(),
+        },
     }
     for path in sorted(HERE.glob("bench_*.py")):
         name = path.stem.removeprefix("bench_")

@@ -30,7 +30,10 @@ def _sessions() -> np.ndarray:
 def trading_days(start: dt.date, end: dt.date) -> list[dt.date]:
     """NYSE sessions with ``start <= day <= end``."""
     s = _sessions()
-    lo, hi = np.searchsorted(s, np.datetime64(start, "D")), np.searchsorted(s, np.datetime64(end, "D"), "right")
+    lo, hi = (
+        np.searchsorted(s, np.datetime64(start, "D")),
+        np.searchsorted(s, np.datetime64(end, "D"), "right"),
+    )
     return [d.astype(dt.date) for d in s[lo:hi]]
 
 

@@ -14,13 +14,17 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     from tft_assets.defs.environment import build_resources
     from tft_assets.defs.ingestion.assets import build_ingestion_assets
     from tft_assets.defs.partitions import daily_partitions
+    from tft_assets.defs.posts.assets import build_posts_assets
 
     settings = settings or load_settings()
     with warnings.catch_warnings():
         # backfill_policy is marked beta; single-run backfills are a deliberate choice here.
         warnings.simplefilter("ignore", dg.BetaWarning)
         partitions = daily_partitions(settings.start_date)
-        assets = [*build_ingestion_assets(partitions)]
+        assets = [
+            *build_ingestion_assets(partitions),
+            *build_posts_assets(partitions, settings.min_quality, settings.watchlist),
+        ]
     return dg.Definitions(assets=assets, resources=build_resources(settings))
 
 

@@ -97,7 +97,9 @@ def ground_truth_columns(df: pl.DataFrame) -> list[str]:
     return [c for c in df.columns if c.startswith(GROUND_TRUTH_PREFIX)]
 
 
-def conform(df: pl.DataFrame, schema: dict[str, pl.DataType], *, keep_ground_truth: bool = True) -> pl.DataFrame:
+def conform(
+    df: pl.DataFrame, schema: dict[str, pl.DataType], *, keep_ground_truth: bool = True
+) -> pl.DataFrame:
     """Select and cast ``df`` to ``schema`` (missing columns become nulls), keeping ``gt_*``."""
     exprs = [
         (pl.col(name) if name in df.columns else pl.lit(None)).cast(dtype, strict=False).alias(name)

@@ -33,6 +33,8 @@ ENV_VARS: dict[str, str] = {
     "TFT_DEMO_SIGNAL_STRENGTH": "effect of hype on future returns in the demo world; 0 = null world (default 1.0)",
     "TFT_AUTHOR_SALT": "secret salt for HMAC-SHA256 author hashes (a dev default with a warning when unset)",
     "TFT_HORIZON_DAYS": "label horizon in trading days (default 5)",
+    "TFT_SENTIMENT_MODEL": "lexicon (default) or registered: combine the lexicons with the MLflow-registered classifier",
+    "TFT_MIN_QUALITY": "quality score (0-100) from which a post counts as a quality post (default 30)",
     "TFT_RETENTION_DAYS": "raw posts older than this are deleted by the retention job (default 90)",
     "MLFLOW_TRACKING_URI": "MLflow tracking server (default sqlite:///$TFT_DATA_DIR/mlflow.db)",
     "DAGSTER_HOME": "Dagster instance directory (dagster.yaml); `make dev` sets it to .dagster_home",
@@ -59,6 +61,8 @@ class Settings:
     demo_signal_strength: float
     horizon_days: int
     retention_days: int
+    sentiment_model: str = "lexicon"
+    min_quality: float = 30.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -86,9 +90,7 @@ def load_settings() -> Settings:
         start = dt.date.fromisoformat(_env("TFT_START_DATE", DEFAULT_START_DATE))
     except ValueError as exc:
         raise ValueError(f"TFT_START_DATE must be YYYY-MM-DD: {exc}") from None
-    watch = tuple(
-        t.strip().upper() for t in _env("TFT_WATCHLIST", "").split(",") if t.strip()
-    )
+    watch = tuple(t.strip().upper() for t in _env("TFT_WATCHLIST", "").split(",") if t.strip())
     return Settings(
         data_dir=data_dir,
         lake_url=lake_url,
@@ -98,9 +100,9 @@ def load_settings() -> Settings:
         watchlist=watch,
         demo_seed=int(_env("TFT_DEMO_SEED", str(DEFAULT_SEED))),
         demo_tickers=int(_env("TFT_DEMO_TICKERS", str(DEFAULT_N_TICKERS))),
-        demo_signal_strength=float(
-            _env("TFT_DEMO_SIGNAL_STRENGTH", str(DEFAULT_SIGNAL_STRENGTH))
-        ),
+        demo_signal_strength=float(_env("TFT_DEMO_SIGNAL_STRENGTH", str(DEFAULT_SIGNAL_STRENGTH))),
         horizon_days=int(_env("TFT_HORIZON_DAYS", str(DEFAULT_HORIZON_DAYS))),
         retention_days=int(_env("TFT_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))),
+        sentiment_model=_env("TFT_SENTIMENT_MODEL", "lexicon").lower(),
+        min_quality=float(_env("TFT_MIN_QUALITY", "30")),
     )

@@ -26,7 +26,13 @@ def settings(tmp_path, monkeypatch):
     """Settings for a throwaway demo deployment rooted in ``tmp_path`` (5 tickers)."""
     from tft_assets.settings import load_settings
 
-    for var in ("TFT_LAKE_URL", "TFT_POSTS_SOURCE", "TFT_PRICES_SOURCE", "MLFLOW_TRACKING_URI", "TFT_WATCHLIST"):
+    for var in (
+        "TFT_LAKE_URL",
+        "TFT_POSTS_SOURCE",
+        "TFT_PRICES_SOURCE",
+        "MLFLOW_TRACKING_URI",
+        "TFT_WATCHLIST",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("TFT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("TFT_START_DATE", "2023-01-01")
@@ -39,14 +45,19 @@ def instance():
         yield inst
 
 
-def materialize(defs: dg.Definitions, keys: list[str], start: str, end: str | None, instance) -> dg.ExecuteInJobResult:
+def materialize(
+    defs: dg.Definitions, keys: list[str], start: str, end: str | None, instance
+) -> dg.ExecuteInJobResult:
     """Materialise ``keys`` for one partition (``end is None``) or a single-run range."""
     tags = {}
     partition_key = None
     if end is None:
         partition_key = start
     else:
-        tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
+        tags = {
+            "dagster/asset_partition_range_start": start,
+            "dagster/asset_partition_range_end": end,
+        }
     return dg.materialize(
         list(defs.assets),
         selection=[dg.AssetKey(k) for k in keys],

@@ -15,11 +15,22 @@ DEFAULT_DEMO_END = "2024-06-30"
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="materialise the whole pipeline on the built-in demo world")
-    p.add_argument("--start", default=DEFAULT_DEMO_START, type=dt.date.fromisoformat, help="first day (YYYY-MM-DD)")
-    p.add_argument("--end", default=DEFAULT_DEMO_END, type=dt.date.fromisoformat, help="last day (YYYY-MM-DD)")
-    p.add_argument("--tickers", type=int, default=None, help="tickers in the demo world (default 20)")
+    p.add_argument(
+        "--start",
+        default=DEFAULT_DEMO_START,
+        type=dt.date.fromisoformat,
+        help="first day (YYYY-MM-DD)",
+    )
+    p.add_argument(
+        "--end", default=DEFAULT_DEMO_END, type=dt.date.fromisoformat, help="last day (YYYY-MM-DD)"
+    )
+    p.add_argument(
+        "--tickers", type=int, default=None, help="tickers in the demo world (default 20)"
+    )
     p.add_argument("--seed", type=int, default=None, help="demo world seed (default 7)")
-    p.add_argument("--signal-strength", type=float, default=None, help="hype effect on returns; 0 = null world")
+    p.add_argument(
+        "--signal-strength", type=float, default=None, help="hype effect on returns; 0 = null world"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(func=run)
 
@@ -57,20 +68,30 @@ def run(args: argparse.Namespace) -> int:
         start_date=min(base.start_date, args.start),
         demo_seed=args.seed if args.seed is not None else base.demo_seed,
         demo_tickers=args.tickers if args.tickers is not None else base.demo_tickers,
-        demo_signal_strength=args.signal_strength if args.signal_strength is not None else base.demo_signal_strength,
+        demo_signal_strength=args.signal_strength
+        if args.signal_strength is not None
+        else base.demo_signal_strength,
     )
     defs = build_definitions(settings)
     instance = _instance()
     err = Console(stderr=True)
     plan = stages(defs)
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} stages"),
-        TimeElapsedColumn(), console=err, transient=args.json,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} stages"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=args.json,
     ) as progress:
         task = progress.add_task(f"demo {args.start}..{args.end}", total=len(plan))
 
         def on_stage(stage):
-            progress.update(task, advance=1, description=f"{', '.join(stage.assets)} {'ok' if stage.success else 'FAILED'}")
+            progress.update(
+                task,
+                advance=1,
+                description=f"{', '.join(stage.assets)} {'ok' if stage.success else 'FAILED'}",
+            )
 
         results = materialize_range(defs, args.start, args.end, instance, on_stage)
 
@@ -95,11 +116,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         for r in results:
             for a in r.assets:
-                print(f"{a:28s} {r.rows.get(a, 0):>10,d} rows  {r.seconds:7.1f}s  run {r.run_id[:8]}")
-        print(f"checks: {summary['checks_passed']} passed, {len(summary['checks_failed'])} failed {summary['checks_failed'] or ''}")
+                print(
+                    f"{a:28s} {r.rows.get(a, 0):>10,d} rows  {r.seconds:7.1f}s  run {r.run_id[:8]}"
+                )
+        print(
+            f"checks: {summary['checks_passed']} passed, {len(summary['checks_failed'])} failed {summary['checks_failed'] or ''}"
+        )
         print(f"lake: {settings.lake_url}   open the UI with `make dev` (http://127.0.0.1:3000)")
     if not ok:
         failed = next((r for r in results if not r.success), None)
-        print(f"tft-trader demo: failed at {', '.join(failed.assets) if failed else '?'} (see run {failed.run_id if failed else '?'} in the UI)", file=sys.stderr)
+        print(
+            f"tft-trader demo: failed at {', '.join(failed.assets) if failed else '?'} (see run {failed.run_id if failed else '?'} in the UI)",
+            file=sys.stderr,
+        )
         return 1
     return 0

@@ -32,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "json":
         sys.stdout.write(frame.write_json() + "\n")
     else:
-        with pl.Config(tbl_rows=args.max_rows, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200):
+        with pl.Config(
+            tbl_rows=args.max_rows, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200
+        ):
             print(frame)
     return 0

@@ -14,6 +14,7 @@ from tft_assets.defs.resources import (
     DemoWorldResource,
     LakeResource,
     PrivacyResource,
+    SentimentModelResource,
 )
 from tft_assets.settings import Settings
 
@@ -32,11 +33,15 @@ def build_resources(settings: Settings) -> dict[str, Any]:
     if settings.posts_source == "demo":
         posts: Any = DemoPostsResource(world=world)
     else:
-        raise ValueError(f"TFT_POSTS_SOURCE={settings.posts_source!r} is not one of {', '.join(POSTS_SOURCES)}")
+        raise ValueError(
+            f"TFT_POSTS_SOURCE={settings.posts_source!r} is not one of {', '.join(POSTS_SOURCES)}"
+        )
     if settings.prices_source == "demo":
         prices: Any = DemoPricesResource(world=world)
     else:
-        raise ValueError(f"TFT_PRICES_SOURCE={settings.prices_source!r} is not one of {', '.join(PRICES_SOURCES)}")
+        raise ValueError(
+            f"TFT_PRICES_SOURCE={settings.prices_source!r} is not one of {', '.join(PRICES_SOURCES)}"
+        )
     salt = dg.EnvVar("TFT_AUTHOR_SALT") if os.environ.get("TFT_AUTHOR_SALT") else None
     return {
         "io_manager": PolarsParquetIOManager(base_url=settings.lake_url),
@@ -44,4 +49,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         "privacy": PrivacyResource(author_salt=salt),
         "posts": posts,
         "prices": prices,
+        "sentiment_model": SentimentModelResource(
+            mode=settings.sentiment_model, tracking_uri=settings.mlflow_tracking_uri
+        ),
     }

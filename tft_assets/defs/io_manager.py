@@ -36,7 +36,9 @@ class _PolarsParquetUPathIOManager(dg.UPathIOManager):
 
     def dump_to_path(self, context: dg.OutputContext, obj: pl.DataFrame, path: UPath) -> None:
         if not isinstance(obj, pl.DataFrame):
-            raise TypeError(f"{context.asset_key.to_user_string()}: expected a polars DataFrame, got {type(obj).__name__}")
+            raise TypeError(
+                f"{context.asset_key.to_user_string()}: expected a polars DataFrame, got {type(obj).__name__}"
+            )
         checksum = atomic_write_parquet(obj, path)
         self._checksums[path.name] = checksum
 
@@ -45,6 +47,8 @@ class _PolarsParquetUPathIOManager(dg.UPathIOManager):
 
     def load_input(self, context: dg.InputContext) -> Any:
         obj = super().load_input(context)
+        if _wants_dict(context) and isinstance(obj, pl.DataFrame) and context.has_asset_partitions:
+            return {context.asset_partition_key: obj}
         if isinstance(obj, dict) and not _wants_dict(context):
             frames = [obj[k] for k in sorted(obj)]
             return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
@@ -103,7 +107,10 @@ def _wants_dict(context: dg.InputContext) -> bool:
 class PolarsParquetIOManager(dg.ConfigurableIOManagerFactory):
     """Stores Polars frames as Parquet, one file per partition, under ``base_url``."""
 
-    base_url: str = Field(default="data/lake", description="Lake root: a local path or any fsspec URL (s3://..., gs://...).")
+    base_url: str = Field(
+        default="data/lake",
+        description="Lake root: a local path or any fsspec URL (s3://..., gs://...).",
+    )
 
     def create_io_manager(self, context: dg.InitResourceContext) -> _PolarsParquetUPathIOManager:
         return _PolarsParquetUPathIOManager(base_path=UPath(self.base_url))

@@ -34,6 +34,8 @@ def schema_mismatches(frame: pl.DataFrame, schema: Mapping[str, pl.DataType]) ->
     """Human-readable differences between ``frame``'s columns and the contract ``schema``."""
     problems = [f"missing column {c}" for c in schema if c not in frame.columns]
     problems += [
-        f"{c}: {frame.schema[c]} != {t}" for c, t in schema.items() if c in frame.columns and frame.schema[c] != t
+        f"{c}: {frame.schema[c]} != {t}"
+        for c, t in schema.items()
+        if c in frame.columns and frame.schema[c] != t
     ]
     return problems

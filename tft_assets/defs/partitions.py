@@ -8,4 +8,6 @@ from tft_assets.settings import MARKET_TIMEZONE
 
 
 def daily_partitions(start: dt.date) -> dg.DailyPartitionsDefinition:
-    return dg.DailyPartitionsDefinition(start_date=start.isoformat(), timezone=MARKET_TIMEZONE, end_offset=0)
+    return dg.DailyPartitionsDefinition(
+        start_date=start.isoformat(), timezone=MARKET_TIMEZONE, end_offset=0
+    )

@@ -36,7 +36,9 @@ class LakeResource(dg.ConfigurableResource):
 class PrivacyResource(dg.ConfigurableResource):
     """The HMAC salt for author hashes. Set ``TFT_AUTHOR_SALT`` in any real deployment."""
 
-    author_salt: str | None = Field(default=None, description="Secret HMAC key (from env, never logged).")
+    author_salt: str | None = Field(
+        default=None, description="Secret HMAC key (from env, never logged)."
+    )
 
     def salt(self, log: Any | None = None) -> str:
         if self.author_salt:
@@ -51,8 +53,12 @@ class DemoWorldResource(dg.ConfigurableResource):
 
     seed: int = Field(default=7, description="World seed.")
     n_tickers: int = Field(default=20, description="Number of tickers in the world.")
-    signal_strength: float = Field(default=1.0, description="Effect of hype on future returns; 0 = null world.")
-    horizon_days: int = Field(default=5, description="Horizon (trading days) of the oracle probability.")
+    signal_strength: float = Field(
+        default=1.0, description="Effect of hype on future returns; 0 = null world."
+    )
+    horizon_days: int = Field(
+        default=5, description="Horizon (trading days) of the oracle probability."
+    )
     _world: Any = PrivateAttr(default=None)
 
     def world(self) -> Any:
@@ -106,3 +112,32 @@ class DemoPricesResource(PricesResource):
         from tft_assets.sources.demo import DemoPricesSource
 
         return DemoPricesSource(self.world.world()).fetch_prices(self.watchlist(), start, end)
+
+
+class SentimentModelResource(dg.ConfigurableResource):
+    """Which sentiment ensemble ``scored_posts`` uses: the lexicons alone, or the lexicons plus
+    the classifier registered in MLflow (``tft-trader sentiment train``)."""
+
+    mode: str = Field(default="lexicon", description="lexicon | registered")
+    tracking_uri: str = Field(description="MLflow tracking URI of the model registry.")
+    model_name: str = Field(default="tft-sentiment", description="Registered model name.")
+    _model: Any = PrivateAttr(default=None)
+
+    def load(self) -> Any | None:
+        """The registered model (cached), or None in lexicon mode. Missing model: a clear error."""
+        if self.mode == "lexicon":
+            return None
+        if self.mode != "registered":
+            raise ValueError(
+                f"TFT_SENTIMENT_MODEL must be lexicon or registered, got {self.mode!r}"
+            )
+        if self._model is None:
+            from tft_assets.posts import load_registered_sentiment_model
+
+            self._model = load_registered_sentiment_model(self.tracking_uri, self.model_name)
+            if self._model is None:
+                raise RuntimeError(
+                    f"TFT_SENTIMENT_MODEL=registered but no model {self.model_name!r} is registered at "
+                    f"{self.tracking_uri} (run `tft-trader sentiment train LABELLED.csv`)"
+                )
+        return self._model

@@ -71,7 +71,11 @@ def materialize_range(
             selection=keys,
             resources=resources,
             instance=instance,
-            tags={RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat(), "tft/launched_by": "tft-trader demo"},
+            tags={
+                RANGE_START_TAG: start.isoformat(),
+                RANGE_END_TAG: end.isoformat(),
+                "tft/launched_by": "tft-trader demo",
+            },
             raise_on_error=False,
         )
         rows, meta = {}, {}

@@ -75,10 +75,14 @@ def _record_json(frame: pl.DataFrame) -> pl.Series:
     """One JSON string per row (for the quarantine ``record`` column)."""
     if frame.height == 0:
         return pl.Series("record", [], dtype=pl.String)
-    return pl.Series("record", [json.dumps(r, default=str, ensure_ascii=False) for r in frame.to_dicts()])
+    return pl.Series(
+        "record", [json.dumps(r, default=str, ensure_ascii=False) for r in frame.to_dicts()]
+    )
 
 
-def quarantine_frame(asset: str, frame: pl.DataFrame, reasons: pl.Series, partitions: pl.Series) -> pl.DataFrame:
+def quarantine_frame(
+    asset: str, frame: pl.DataFrame, reasons: pl.Series, partitions: pl.Series
+) -> pl.DataFrame:
     """Build quarantine rows (schema :data:`QUARANTINE_SCHEMA`) from rejected ``frame`` rows."""
     return pl.DataFrame(
         {
@@ -91,12 +95,20 @@ def quarantine_frame(asset: str, frame: pl.DataFrame, reasons: pl.Series, partit
     )
 
 
-def split_by_key(frame: pl.DataFrame, keys: Sequence[str], key_col: str, schema: dict) -> dict[str, pl.DataFrame]:
+def split_by_key(
+    frame: pl.DataFrame, keys: Sequence[str], key_col: str, schema: dict
+) -> dict[str, pl.DataFrame]:
     """``{key: rows of frame whose key_col == key}`` for every key (empty frames included)."""
-    groups = {k[0]: g.drop(key_col) for k, g in frame.partition_by(key_col, as_dict=True).items()} if frame.height else {}
+    groups = (
+        {k[0]: g.drop(key_col) for k, g in frame.partition_by(key_col, as_dict=True).items()}
+        if frame.height
+        else {}
+    )
     out = {}
     for key in keys:
-        out[key] = groups.get(key, empty_frame(schema) if not frame.columns else frame.drop(key_col).clear())
+        out[key] = groups.get(
+            key, empty_frame(schema) if not frame.columns else frame.drop(key_col).clear()
+        )
     return out
 
 
@@ -122,7 +134,11 @@ def ingest_posts(
     keys = list(partition_keys)
     key_set = set(keys)
     df = conform(source_rows, SOURCE_POSTS_SCHEMA).with_columns(
-        pl.col("created_utc").dt.convert_time_zone(MARKET_TZ).dt.date().cast(pl.String).alias("_partition"),
+        pl.col("created_utc")
+        .dt.convert_time_zone(MARKET_TZ)
+        .dt.date()
+        .cast(pl.String)
+        .alias("_partition"),
         pl.int_range(pl.len()).alias("_row"),
     )
     text_len = pl.max_horizontal(
@@ -136,11 +152,17 @@ def ingest_posts(
         .when(~pl.col("_partition").is_in(list(key_set)))
         .then(pl.lit("created_utc outside the run's partitions: ") + pl.col("_partition"))
         .when(text_len > max_text_chars)
-        .then(pl.lit(f"oversized text: more than {max_text_chars} characters (") + text_len.cast(pl.String) + pl.lit(")"))
+        .then(
+            pl.lit(f"oversized text: more than {max_text_chars} characters (")
+            + text_len.cast(pl.String)
+            + pl.lit(")")
+        )
         .otherwise(pl.lit(None, dtype=pl.String))
         .alias("_reason")
     )
-    df = df.with_columns(reason, canonical_url_expr("url"), hash_authors(df.get_column("author"), author_salt)).drop("author")
+    df = df.with_columns(
+        reason, canonical_url_expr("url"), hash_authors(df.get_column("author"), author_salt)
+    ).drop("author")
     # De-duplicate valid rows: by id, then by canonical URL (earliest post wins, ties by id).
     valid = df.filter(pl.col("_reason").is_null()).sort(["created_utc", "post_id", "_row"])
     first_by_id = pl.col("post_id").first().over("post_id")
@@ -149,27 +171,45 @@ def ingest_posts(
         .then(pl.lit("duplicate post_id ") + first_by_id)
         .alias("_reason")
     )
-    url_ok = pl.col("canonical_url").is_not_null() & (pl.col("canonical_url") != "") & pl.col("_reason").is_null()
+    url_ok = (
+        pl.col("canonical_url").is_not_null()
+        & (pl.col("canonical_url") != "")
+        & pl.col("_reason").is_null()
+    )
     first_url_row = pl.col("_row").filter(url_ok).first().over("canonical_url")
     valid = valid.with_columns(
         pl.when(url_ok & (pl.col("_row") != first_url_row))
-        .then(pl.lit("duplicate canonical_url of post ") + pl.col("post_id").filter(url_ok).first().over("canonical_url"))
+        .then(
+            pl.lit("duplicate canonical_url of post ")
+            + pl.col("post_id").filter(url_ok).first().over("canonical_url")
+        )
         .otherwise(pl.col("_reason"))
         .alias("_reason")
     )
-    rejected = pl.concat([df.filter(pl.col("_reason").is_not_null()), valid.filter(pl.col("_reason").is_not_null())])
+    rejected = pl.concat(
+        [df.filter(pl.col("_reason").is_not_null()), valid.filter(pl.col("_reason").is_not_null())]
+    )
     kept = valid.filter(pl.col("_reason").is_null())
 
     gt = ground_truth_columns(kept)
-    kept = kept.select([pl.col(c).cast(t) for c, t in RAW_POSTS_SCHEMA.items()] + [pl.col(c) for c in gt] + ["_partition"])
+    kept = kept.select(
+        [pl.col(c).cast(t) for c, t in RAW_POSTS_SCHEMA.items()]
+        + [pl.col(c) for c in gt]
+        + ["_partition"]
+    )
     kept = kept.sort(["created_utc", "post_id"])
 
     q_part = rejected.get_column("_partition").fill_null(keys[0] if keys else "unknown")
-    q_part = pl.Series([p if p in key_set else (keys[0] if keys else p) for p in q_part.to_list()], dtype=pl.String)
+    q_part = pl.Series(
+        [p if p in key_set else (keys[0] if keys else p) for p in q_part.to_list()], dtype=pl.String
+    )
     rejected = rejected.with_columns(q_part.alias("_qpartition")).sort("_row")
     quarantine = quarantine_frame(
         "raw_posts",
-        rejected.select([c if c != "author" else "author_hash" for c in SOURCE_POSTS_SCHEMA] + ground_truth_columns(rejected)),
+        rejected.select(
+            [c if c != "author" else "author_hash" for c in SOURCE_POSTS_SCHEMA]
+            + ground_truth_columns(rejected)
+        ),
         rejected.get_column("_reason"),
         rejected.get_column("_qpartition"),
     ).with_columns(pl.col("partition").alias("_partition"))

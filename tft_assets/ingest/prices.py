@@ -10,8 +10,19 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from tft_assets.ingest.posts import REASON_CODE_PATTERN, IngestResult, quarantine_frame, split_by_key
-from tft_assets.schemas import QUARANTINE_SCHEMA, RAW_PRICES_SCHEMA, SOURCE_PRICES_SCHEMA, conform, ground_truth_columns
+from tft_assets.ingest.posts import (
+    REASON_CODE_PATTERN,
+    IngestResult,
+    quarantine_frame,
+    split_by_key,
+)
+from tft_assets.schemas import (
+    QUARANTINE_SCHEMA,
+    RAW_PRICES_SCHEMA,
+    SOURCE_PRICES_SCHEMA,
+    conform,
+    ground_truth_columns,
+)
 
 
 def ingest_prices(
@@ -38,7 +49,12 @@ def ingest_prices(
         pl.int_range(pl.len()).alias("_row"),
     )
     prices = ["open", "high", "low", "close", "adj_close"]
-    bad_price = pl.any_horizontal([pl.col(c).is_null() | pl.col(c).is_nan() | pl.col(c).is_infinite() | (pl.col(c) <= 0) for c in prices])
+    bad_price = pl.any_horizontal(
+        [
+            pl.col(c).is_null() | pl.col(c).is_nan() | pl.col(c).is_infinite() | (pl.col(c) <= 0)
+            for c in prices
+        ]
+    )
     reason = (
         pl.when(pl.col("ticker").is_null() | (pl.col("ticker") == "") | pl.col("date").is_null())
         .then(pl.lit("missing ticker or date"))
@@ -51,7 +67,8 @@ def ingest_prices(
         .when(pl.col("high") < pl.col("low"))
         .then(pl.lit("high < low"))
         .when(
-            (pl.col("high") < pl.max_horizontal("open", "close")) | (pl.col("low") > pl.min_horizontal("open", "close"))
+            (pl.col("high") < pl.max_horizontal("open", "close"))
+            | (pl.col("low") > pl.min_horizontal("open", "close"))
         )
         .then(pl.lit("OHLC inconsistent: open/close outside [low, high]"))
         .when(pl.col("volume").is_null() | (pl.col("volume") < 0))
@@ -65,14 +82,24 @@ def ingest_prices(
         .then(pl.lit("duplicate (ticker, date)"))
         .alias("_reason")
     )
-    rejected = pl.concat([df.filter(pl.col("_reason").is_not_null()), valid.filter(pl.col("_reason").is_not_null())]).sort("_row")
+    rejected = pl.concat(
+        [df.filter(pl.col("_reason").is_not_null()), valid.filter(pl.col("_reason").is_not_null())]
+    ).sort("_row")
     kept = valid.filter(pl.col("_reason").is_null())
     gt = ground_truth_columns(kept)
-    kept = kept.select([pl.col(c).cast(t) for c, t in RAW_PRICES_SCHEMA.items()] + [pl.col(c) for c in gt] + ["_partition"]).sort(
-        ["date", "ticker"]
-    )
+    kept = kept.select(
+        [pl.col(c).cast(t) for c, t in RAW_PRICES_SCHEMA.items()]
+        + [pl.col(c) for c in gt]
+        + ["_partition"]
+    ).sort(["date", "ticker"])
     fallback = keys[0] if keys else "unknown"
-    q_part = pl.Series([p if p in keys else fallback for p in rejected.get_column("_partition").fill_null(fallback).to_list()], dtype=pl.String)
+    q_part = pl.Series(
+        [
+            p if p in keys else fallback
+            for p in rejected.get_column("_partition").fill_null(fallback).to_list()
+        ],
+        dtype=pl.String,
+    )
     quarantine = quarantine_frame(
         "raw_prices",
         rejected.select(list(SOURCE_PRICES_SCHEMA) + ground_truth_columns(rejected)),

@@ -18,7 +18,9 @@ _UNKNOWN_AUTHORS = {"", "[deleted]", "[removed]", "automoderator"}
 
 def hmac_hex(salt: str, value: str) -> str:
     """HMAC-SHA256 of ``value`` keyed by ``salt``, as 64 hex characters."""
-    return hmac.new(salt.encode(), value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+    return hmac.new(
+        salt.encode(), value.encode("utf-8", "surrogatepass"), hashlib.sha256
+    ).hexdigest()
 
 
 def hash_authors(authors: pl.Series, salt: str) -> pl.Series:

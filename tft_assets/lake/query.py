@@ -56,6 +56,11 @@ def query(lake_url: str, sql: str) -> pl.DataFrame:
 def views(lake_url: str) -> list[str]:
     con = connect(lake_url)
     try:
-        return sorted(r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall())
+        return sorted(
+            r[0]
+            for r in con.execute(
+                "SELECT view_name FROM duckdb_views() WHERE NOT internal"
+            ).fetchall()
+        )
     finally:
         con.close()

@@ -63,7 +63,9 @@ def atomic_write_parquet(frame: pl.DataFrame, path: UPath) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     if _is_local(path):
         target = os.fspath(path.path if hasattr(path, "path") else path)
-        tmp = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{uuid.uuid4().hex}.tmp")
+        tmp = os.path.join(
+            os.path.dirname(target), f".{os.path.basename(target)}.{uuid.uuid4().hex}.tmp"
+        )
         try:
             with open(tmp, "wb") as fh:
                 fh.write(data)
@@ -116,7 +118,11 @@ def list_partitions(base: str | UPath, asset: str) -> list[str]:
     d = asset_dir(base, asset)
     if not d.exists():
         return []
-    return sorted(p.name[: -len(".parquet")] for p in d.iterdir() if p.name.endswith(".parquet") and not p.name.startswith("."))
+    return sorted(
+        p.name[: -len(".parquet")]
+        for p in d.iterdir()
+        if p.name.endswith(".parquet") and not p.name.startswith(".")
+    )
 
 
 def list_assets(base: str | UPath) -> list[str]:
@@ -124,4 +130,8 @@ def list_assets(base: str | UPath) -> list[str]:
     b = UPath(base)
     if not b.exists():
         return []
-    return sorted(p.name for p in b.iterdir() if p.is_dir() and p.name != QUARANTINE_DIR and not p.name.startswith("."))
+    return sorted(
+        p.name
+        for p in b.iterdir()
+        if p.is_dir() and p.name != QUARANTINE_DIR and not p.name.startswith(".")
+    )

@@ -33,11 +33,17 @@ def test_definitions_import_is_light_and_fast():
         "defs.resolve_asset_graph()\n"
         "print(json.dumps({'seconds': time.perf_counter() - t, 'modules': sorted(sys.modules)}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
     report = json.loads(out.stdout.strip().splitlines()[-1])
     loaded = set(report["modules"])
-    assert not [m for m in HEAVY if m in loaded], f"heavy modules imported: {[m for m in HEAVY if m in loaded]}"
-    assert report["seconds"] < IMPORT_BUDGET_SECONDS * 2, report["seconds"]  # generous on a loaded CI box
+    assert not [m for m in HEAVY if m in loaded], (
+        f"heavy modules imported: {[m for m in HEAVY if m in loaded]}"
+    )
+    assert report["seconds"] < IMPORT_BUDGET_SECONDS * 2, report[
+        "seconds"
+    ]  # generous on a loaded CI box
 
 
 def test_definitions_build_with_every_asset_partitioned(tmp_path, monkeypatch):
@@ -71,7 +77,16 @@ def test_start_date_comes_from_env(tmp_path, monkeypatch):
 def test_dagster_definitions_validate_cli(tmp_path):
     env = {**os.environ, "TFT_DATA_DIR": str(tmp_path), "DAGSTER_HOME": str(tmp_path)}
     out = subprocess.run(
-        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
-        capture_output=True, text=True, cwd=REPO, env=env,
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "definitions",
+            "validate",
+            "-w",
+            "workspace.yaml",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
     )
     assert out.returncode == 0, out.stderr[-2000:]

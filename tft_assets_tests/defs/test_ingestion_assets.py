@@ -31,11 +31,17 @@ def test_single_partition_roundtrip(settings, instance):
     checks = _checks(res)
     assert checks and all(checks.values()), checks
     # planted defects of the demo world reached the quarantine with reasons, nothing was lost
-    q = pl.read_parquet(str(partition_path(f"{settings.lake_url}/quarantine", "raw_posts", "2024-03-05")))
+    q = pl.read_parquet(
+        str(partition_path(f"{settings.lake_url}/quarantine", "raw_posts", "2024-03-05"))
+    )
     assert q.height > 0 and q.get_column("reason").null_count() == 0
     mat = res.asset_materializations_for_node("raw_posts")[0]
     stats = mat.metadata["ingest_stats"].value
-    assert stats["rows_in"] == stats["rows_kept"] + stats["rows_quarantined"] == posts.height + q.height
+    assert (
+        stats["rows_in"]
+        == stats["rows_kept"] + stats["rows_quarantined"]
+        == posts.height + q.height
+    )
 
 
 def test_single_run_backfill_of_30_days_writes_one_file_per_day(settings, instance):
@@ -54,14 +60,25 @@ def test_single_run_backfill_of_30_days_writes_one_file_per_day(settings, instan
     # each post sits in the partition of its New York calendar day
     for key in ("2024-02-10", "2024-02-20"):
         frame = read_partitions(settings.lake_url, "raw_posts", [key])
-        local = frame.get_column("created_utc").dt.convert_time_zone("America/New_York").dt.date().cast(pl.String)
+        local = (
+            frame.get_column("created_utc")
+            .dt.convert_time_zone("America/New_York")
+            .dt.date()
+            .cast(pl.String)
+        )
         assert local.unique().to_list() == [key]
 
 
 def test_rematerialising_is_idempotent_and_byte_identical(settings, instance):
     defs = build_definitions(settings)
-    assert materialize(defs, ["raw_posts", "raw_prices"], "2024-03-04", "2024-03-06", instance).success
-    paths = [partition_path(settings.lake_url, a, k) for a in ("raw_posts", "raw_prices") for k in ("2024-03-04", "2024-03-05", "2024-03-06")]
+    assert materialize(
+        defs, ["raw_posts", "raw_prices"], "2024-03-04", "2024-03-06", instance
+    ).success
+    paths = [
+        partition_path(settings.lake_url, a, k)
+        for a in ("raw_posts", "raw_prices")
+        for k in ("2024-03-04", "2024-03-05", "2024-03-06")
+    ]
     before = [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths]
     # a single-partition rerun in the middle of the range replaces exactly that file with equal bytes
     assert materialize(defs, ["raw_posts", "raw_prices"], "2024-03-05", None, instance).success
@@ -83,7 +100,17 @@ def test_sql_over_the_lake(settings, instance, capsys):
 
     defs = build_definitions(settings)
     assert materialize(defs, ["raw_prices"], "2024-03-04", "2024-03-08", instance).success
-    assert main(["sql", "SELECT count(*) AS n, count(DISTINCT ticker) AS t FROM raw_prices", "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "sql",
+                "SELECT count(*) AS n, count(DISTINCT ticker) AS t FROM raw_prices",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert '"n":25' in out.replace(" ", "") and '"t":5' in out.replace(" ", "")
     assert main(["sql", "SELECT * FROM no_such_view"]) == 1

@@ -79,7 +79,10 @@ def test_duplicates_by_id_and_canonical_url_are_quarantined_not_lost():
 @pytest.mark.parametrize(
     ("url", "canonical"),
     [
-        ("https://www.reddit.com/r/wsb/comments/ab/x/?utm_source=share&utm_medium=web", "reddit.com/r/wsb/comments/ab/x"),
+        (
+            "https://www.reddit.com/r/wsb/comments/ab/x/?utm_source=share&utm_medium=web",
+            "reddit.com/r/wsb/comments/ab/x",
+        ),
         ("http://old.reddit.com/r/wsb/comments/ab/x/", "reddit.com/r/wsb/comments/ab/x"),
         ("HTTPS://NP.Reddit.com/r/WSB/comments/ab/x#c1", "reddit.com/r/wsb/comments/ab/x"),
         ("https://example.com/a?b=1", "example.com/a"),
@@ -92,7 +95,9 @@ def test_canonical_url(url, canonical):
 def test_rows_split_by_new_york_calendar_day():
     late = dt.datetime(2024, 1, 3, 4, 30, tzinfo=UTC)  # 23:30 ET on Jan 2
     early = dt.datetime(2024, 1, 3, 5, 30, tzinfo=UTC)  # 00:30 ET on Jan 3
-    res = ingest_posts(_posts(created_utc=[late, early]), ["2024-01-02", "2024-01-03"], author_salt="k")
+    res = ingest_posts(
+        _posts(created_utc=[late, early]), ["2024-01-02", "2024-01-03"], author_salt="k"
+    )
     assert res.partitions["2024-01-02"].height == 1 and res.partitions["2024-01-03"].height == 1
 
 

@@ -52,7 +52,10 @@ def test_bad_bars_quarantined(column, value, reason):
 def test_duplicate_bar_and_non_session_rejected():
     bars = pl.concat([_bars(2), _bars(1), _bars(1, date=[dt.date(2024, 1, 1)])])
     res = ingest_prices(bars, ["2024-01-01", DAY], [DAY])
-    reasons = sorted(res.quarantine[DAY].get_column("reason").to_list() + res.quarantine["2024-01-01"].get_column("reason").to_list())
+    reasons = sorted(
+        res.quarantine[DAY].get_column("reason").to_list()
+        + res.quarantine["2024-01-01"].get_column("reason").to_list()
+    )
     assert reasons == ["duplicate (ticker, date)", "not a trading day: 2024-01-01"]
     assert res.partitions["2024-01-01"].height == 0
     assert dict(res.partitions[DAY].schema) == RAW_PRICES_SCHEMA

@@ -20,7 +20,9 @@ from tft_assets.lake.storage import (
 
 
 def _frame(n: int = 100) -> pl.DataFrame:
-    return pl.DataFrame({"ticker": ["GME"] * n, "date": [dt.date(2024, 1, 2)] * n, "x": list(range(n))})
+    return pl.DataFrame(
+        {"ticker": ["GME"] * n, "date": [dt.date(2024, 1, 2)] * n, "x": list(range(n))}
+    )
 
 
 def test_write_read_roundtrip_and_checksum(tmp_path):
@@ -42,7 +44,10 @@ def test_rewrite_is_byte_identical(tmp_path):
 def test_no_temp_files_left_behind(tmp_path):
     for key in ("2024-01-02", "2024-01-03"):
         atomic_write_parquet(_frame(), partition_path(tmp_path, "a", key))
-    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["2024-01-02.parquet", "2024-01-03.parquet"]
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
+        "2024-01-02.parquet",
+        "2024-01-03.parquet",
+    ]
 
 
 @pytest.mark.parametrize("bad", ["../x", "a/b", ".hidden"])

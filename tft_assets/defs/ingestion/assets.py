@@ -1,6 +1,5 @@
 """``raw_posts`` and ``raw_prices``: the lake's bronze layer, one Parquet file per day."""
 
-
 import datetime as dt
 from collections.abc import Iterator, Mapping
 
@@ -19,7 +18,9 @@ INGESTION_GROUP = "ingestion"
 OWNERS = ["team:data-platform"]
 
 
-def _run_metadata(result: IngestResult, notes: Mapping[str, str], quarantine_rows: Mapping[str, int]) -> dict:
+def _run_metadata(
+    result: IngestResult, notes: Mapping[str, str], quarantine_rows: Mapping[str, int]
+) -> dict:
     keys = sorted(result.partitions)
     sample = next((f for f in result.partitions.values() if f.height), None)
     meta = {

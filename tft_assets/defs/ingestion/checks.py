@@ -18,20 +18,44 @@ CHECK_RAW_PRICES_UNIQUE_BARS = "check_raw_prices_unique_bars"
 CHECK_RAW_PRICES_COVERAGE = "check_raw_prices_coverage"
 
 RAW_POSTS_CHECKS = [
-    dg.AssetCheckSpec(CHECK_RAW_POSTS_SCHEMA, asset="raw_posts", blocking=True,
-                      description="Columns and dtypes match the raw_posts contract (no raw author column)."),
-    dg.AssetCheckSpec(CHECK_RAW_POSTS_UNIQUE_IDS, asset="raw_posts", blocking=True,
-                      description="post_id is non-null and unique within every partition."),
-    dg.AssetCheckSpec(CHECK_RAW_POSTS_ROW_COUNT, asset="raw_posts", blocking=False,
-                      description="Every partition of the run has at least one post."),
+    dg.AssetCheckSpec(
+        CHECK_RAW_POSTS_SCHEMA,
+        asset="raw_posts",
+        blocking=True,
+        description="Columns and dtypes match the raw_posts contract (no raw author column).",
+    ),
+    dg.AssetCheckSpec(
+        CHECK_RAW_POSTS_UNIQUE_IDS,
+        asset="raw_posts",
+        blocking=True,
+        description="post_id is non-null and unique within every partition.",
+    ),
+    dg.AssetCheckSpec(
+        CHECK_RAW_POSTS_ROW_COUNT,
+        asset="raw_posts",
+        blocking=False,
+        description="Every partition of the run has at least one post.",
+    ),
 ]
 RAW_PRICES_CHECKS = [
-    dg.AssetCheckSpec(CHECK_RAW_PRICES_SCHEMA, asset="raw_prices", blocking=True,
-                      description="Columns and dtypes match the raw_prices contract."),
-    dg.AssetCheckSpec(CHECK_RAW_PRICES_UNIQUE_BARS, asset="raw_prices", blocking=True,
-                      description="(ticker, date) is unique and every bar's date equals its partition."),
-    dg.AssetCheckSpec(CHECK_RAW_PRICES_COVERAGE, asset="raw_prices", blocking=False,
-                      description="Every trading day has a bar for every watchlist ticker."),
+    dg.AssetCheckSpec(
+        CHECK_RAW_PRICES_SCHEMA,
+        asset="raw_prices",
+        blocking=True,
+        description="Columns and dtypes match the raw_prices contract.",
+    ),
+    dg.AssetCheckSpec(
+        CHECK_RAW_PRICES_UNIQUE_BARS,
+        asset="raw_prices",
+        blocking=True,
+        description="(ticker, date) is unique and every bar's date equals its partition.",
+    ),
+    dg.AssetCheckSpec(
+        CHECK_RAW_PRICES_COVERAGE,
+        asset="raw_prices",
+        blocking=False,
+        description="Every trading day has a bar for every watchlist ticker.",
+    ),
 ]
 
 
@@ -40,26 +64,38 @@ def _schema_result(name: str, frames: dict[str, pl.DataFrame], schema: dict) -> 
     forbidden = sorted({c for f in frames.values() for c in f.columns if c == "author"})
     problems += [f"forbidden column {c}" for c in forbidden]
     return dg.AssetCheckResult(
-        check_name=name, passed=not problems,
-        metadata={"problems": dg.MetadataValue.json(problems[:20]), "expected_columns": list(schema)},
+        check_name=name,
+        passed=not problems,
+        metadata={
+            "problems": dg.MetadataValue.json(problems[:20]),
+            "expected_columns": list(schema),
+        },
     )
 
 
 def raw_posts_checks(frames: dict[str, pl.DataFrame]) -> Iterator[dg.AssetCheckResult]:
     yield _schema_result(CHECK_RAW_POSTS_SCHEMA, frames, RAW_POSTS_SCHEMA)
-    dupes = {k: int(f.height - f.get_column("post_id").n_unique()) for k, f in frames.items() if f.height}
+    dupes = {
+        k: int(f.height - f.get_column("post_id").n_unique()) for k, f in frames.items() if f.height
+    }
     nulls = {k: int(f.get_column("post_id").null_count()) for k, f in frames.items() if f.height}
-    bad = {k: v for k, v in dupes.items() if v} | {f"{k} (null ids)": v for k, v in nulls.items() if v}
+    bad = {k: v for k, v in dupes.items() if v} | {
+        f"{k} (null ids)": v for k, v in nulls.items() if v
+    }
     yield dg.AssetCheckResult(
-        check_name=CHECK_RAW_POSTS_UNIQUE_IDS, passed=not bad,
+        check_name=CHECK_RAW_POSTS_UNIQUE_IDS,
+        passed=not bad,
         metadata={"observed_duplicates": dg.MetadataValue.json(bad), "expected_duplicates": 0},
     )
     empty = sorted(k for k, f in frames.items() if f.height == 0)
     yield dg.AssetCheckResult(
-        check_name=CHECK_RAW_POSTS_ROW_COUNT, passed=not empty,
+        check_name=CHECK_RAW_POSTS_ROW_COUNT,
+        passed=not empty,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"empty_partitions": dg.MetadataValue.json(empty),
-                  "min_rows": min((f.height for f in frames.values()), default=0)},
+        metadata={
+            "empty_partitions": dg.MetadataValue.json(empty),
+            "min_rows": min((f.height for f in frames.values()), default=0),
+        },
     )
 
 
@@ -75,7 +111,8 @@ def raw_prices_checks(
             if dup or wrong_day:
                 bad[key] = dup + wrong_day
     yield dg.AssetCheckResult(
-        check_name=CHECK_RAW_PRICES_UNIQUE_BARS, passed=not bad,
+        check_name=CHECK_RAW_PRICES_UNIQUE_BARS,
+        passed=not bad,
         metadata={"bad_rows_by_partition": dg.MetadataValue.json(bad)},
     )
     expected = set(watchlist)
@@ -85,7 +122,11 @@ def raw_prices_checks(
         if k in sessions and expected - set(f.get_column("ticker").to_list() if f.height else [])
     }
     yield dg.AssetCheckResult(
-        check_name=CHECK_RAW_PRICES_COVERAGE, passed=not missing,
+        check_name=CHECK_RAW_PRICES_COVERAGE,
+        passed=not missing,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"missing_tickers_by_day": dg.MetadataValue.json(missing), "watchlist_size": len(expected)},
+        metadata={
+            "missing_tickers_by_day": dg.MetadataValue.json(missing),
+            "watchlist_size": len(expected),
+        },
     )

@@ -1,0 +1,92 @@
+"""``scored_posts``: quality, tickers and sentiment for every raw post (low quality kept, flagged)."""
+
+from collections.abc import Iterator
+
+import dagster as dg
+import polars as pl
+from pydantic import Field
+
+from tft_assets.defs.metadata import counts_json, md_table, png_markdown
+from tft_assets.defs.posts import checks
+from tft_assets.defs.resources import SentimentModelResource
+from tft_assets.posts import ScoringConfig, quality_histogram_png, score_posts, summarize_scored
+
+POSTS_GROUP = "posts"
+OWNERS = ["team:nlp"]
+
+
+class PostScoringConfig(dg.Config):
+    min_quality: float | None = Field(
+        default=None,
+        description="quality score (0-100) from which a post is a quality post (default: TFT_MIN_QUALITY)",
+    )
+
+
+def build_posts_assets(
+    partitions: dg.PartitionsDefinition, min_quality: float, watchlist: tuple[str, ...]
+) -> list:
+    @dg.asset(
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        group_name=POSTS_GROUP,
+        owners=OWNERS,
+        tags={"layer": "silver", "domain": "posts"},
+        kinds={"polars", "parquet"},
+        check_specs=checks.SCORED_POSTS_CHECKS,
+        automation_condition=dg.AutomationCondition.eager(),
+        description="One row per raw post: four quality dimensions, score 0-100 and tier, tickers "
+        "with method and span per mention, lexicon/VADER/model sentiment and its ensemble.",
+    )
+    def scored_posts(
+        context: dg.AssetExecutionContext,
+        config: PostScoringConfig,
+        sentiment_model: SentimentModelResource,
+        raw_posts: dict,
+    ) -> Iterator[dg.Output | dg.AssetCheckResult]:
+        keys = list(context.partition_keys)
+        frames = [raw_posts.get(k, pl.DataFrame()) for k in keys]
+        labels = pl.Series(
+            "_partition",
+            [k for k, f in zip(keys, frames, strict=True) for _ in range(f.height)],
+            dtype=pl.String,
+        )
+        raw = (
+            pl.concat([f for f in frames if f.width], how="diagonal_relaxed")
+            if any(f.width for f in frames)
+            else pl.DataFrame()
+        )
+        cfg = ScoringConfig(
+            min_quality=min_quality if config.min_quality is None else config.min_quality,
+            watchlist=watchlist,
+        )
+        scored = score_posts(raw, cfg, sentiment_model.load()).with_columns(labels)
+        by_key = {
+            k[0]: g.drop("_partition")
+            for k, g in scored.partition_by("_partition", as_dict=True).items()
+        }
+        empty = scored.drop("_partition").clear()
+        out = {k: by_key.get(k, empty) for k in keys}
+        summary = summarize_scored(scored)
+        meta = {
+            "row_count": dg.MetadataValue.int(scored.height),
+            "tier_distribution": counts_json(summary["tier_distribution"]),
+            "mean_sentiment_per_tier": counts_json(summary["mean_sentiment_per_tier"]),
+            "top_tickers_quality_posts": md_table(
+                pl.DataFrame(
+                    summary["top_tickers"], schema={"symbol": pl.String, "mentions": pl.Int64}
+                )
+            ),
+            "ticker_found_rate": summary["ticker_found_rate"],
+            "mean_quality": summary["mean_quality"],
+            "sentiment_model_version": scored.get_column("sentiment_model_version").first()
+            if scored.height
+            else "n/a",
+        }
+        if scored.height:
+            meta["quality_histogram"] = png_markdown(
+                quality_histogram_png(scored), "quality histogram"
+            )
+        yield dg.Output(out, metadata=meta)
+        yield from checks.scored_posts_checks(out, summary)
+
+    return [scored_posts]
