@@ -1,0 +1,293 @@
+"""``score_posts``: raw posts -> quality, tickers and sentiment, one row per post.
+
+Pure and deterministic: the same frame and config give the same output. Work is chunked
+(:attr:`ScoringConfig.chunk_rows`) so memory stays bounded on large partitions; every chunk is
+processed with vectorised Polars expressions (multi-threaded by Polars itself).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import polars as pl
+
+from tft_assets.posts.lexicon import lexicon_compound, wsb_lexicon
+from tft_assets.posts.quality import DELETED_MARKERS, TIER_ORDER, add_quality_columns, tier_expr
+from tft_assets.posts.sentiment import model_version, score_sentiment
+from tft_assets.posts.tickers import extract_mentions, mentions_per_row
+from tft_assets.posts.universe import TickerUniverse, build_universe, normalize_symbol
+from tft_assets.schemas import RAW_POSTS_SCHEMA, SCORED_POSTS_SCHEMA, conform, ground_truth_columns
+
+DEFAULT_MIN_QUALITY = 30.0
+DEFAULT_CHUNK_ROWS = 100_000
+_SENTENCE_PATTERN = r"[^.!?\n]+[.!?\n]*|[.!?\n]+"
+
+QUALITY_DIMENSIONS = ("quality_engagement", "quality_content", "quality_vote_ratio", "quality_spam")
+
+#: Columns after the ``SCORED_POSTS_SCHEMA`` ones, in order.
+EXTRA_SCORED_COLUMNS: tuple[str, ...] = (
+    *QUALITY_DIMENSIONS,
+    "quality_degraded",
+    "is_brigaded",
+    "mentions",
+    "sentiment_vader",
+    "sentiment_lexicon",
+    "sentiment_model",
+    "sentiment_label",
+    "sentiment_model_version",
+)
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """Knobs of :func:`score_posts`.
+
+    ``min_quality``: ``is_quality`` threshold on the 0-100 score; ``watchlist``: extra valid
+    symbols (also allowed in lower case); ``universe_files``: NASDAQ-screener style listing
+    files adding symbols and names; ``include_package_universe`` / ``include_demo_universe``:
+    use pytickersymbols / the demo world listings; ``chunk_rows``: posts per chunk.
+    """
+
+    min_quality: float = DEFAULT_MIN_QUALITY
+    watchlist: tuple[str, ...] = ()
+    universe_files: tuple[str, ...] = ()
+    include_package_universe: bool = True
+    include_demo_universe: bool = True
+    chunk_rows: int = DEFAULT_CHUNK_ROWS
+
+    def universe(self) -> TickerUniverse:
+        return build_universe(
+            tuple(self.watchlist),
+            tuple(self.universe_files),
+            self.include_package_universe,
+            self.include_demo_universe,
+        )
+
+    def focus_symbols(self) -> frozenset[str]:
+        """Symbols also accepted in lower case: the watchlist and the demo universe."""
+        focus = {normalize_symbol(s) for s in self.watchlist}
+        if self.include_demo_universe:
+            from tft_assets.posts.universe import _demo_listings
+
+            focus |= {s for s, _, _ in _demo_listings()}
+        return frozenset(focus)
+
+
+def post_text() -> pl.Expr:
+    """``title`` and ``body`` joined by a newline (nulls and deleted/removed bodies dropped)."""
+    body = pl.col("body")
+    body = pl.when(body.str.strip_chars().is_in(list(DELETED_MARKERS))).then(None).otherwise(body)
+    return pl.concat_str([pl.col("title"), body], separator="\n", ignore_nulls=True).fill_null("")
+
+
+def texts_to_series(texts: list[str | None]) -> pl.Series:
+    """A String series from Python strings, replacing lone surrogates (invalid UTF-8) by U+FFFD."""
+    clean = [
+        None if t is None else t.encode("utf-8", "replace").decode("utf-8", "replace")
+        for t in texts
+    ]
+    return pl.Series("text", clean, dtype=pl.String)
+
+
+def score_posts(
+    raw: pl.DataFrame,
+    config: ScoringConfig | None = None,
+    sentiment_model: object | None = None,
+) -> pl.DataFrame:
+    """Score raw posts (rows of ``RAW_POSTS_SCHEMA``; missing columns are treated as null).
+
+    Returns one row per input row, in input order: the ``SCORED_POSTS_SCHEMA`` columns first,
+    then :data:`EXTRA_SCORED_COLUMNS`, then any ``gt_*`` columns passed through unchanged.
+    """
+    cfg = config or ScoringConfig()
+    if cfg.chunk_rows < 1:
+        raise ValueError("chunk_rows must be >= 1")
+    universe = cfg.universe()
+    focus = cfg.focus_symbols()
+    frame = conform(raw, RAW_POSTS_SCHEMA, keep_ground_truth=True)
+    if frame.height == 0:
+        return _empty_scored(frame)
+    parts = [
+        _score_chunk(frame.slice(off, cfg.chunk_rows), cfg, universe, focus, sentiment_model)
+        for off in range(0, frame.height, cfg.chunk_rows)
+    ]
+    return pl.concat(parts, how="vertical")
+
+
+def _output_schema() -> dict[str, pl.DataType]:
+    mention = pl.Struct(
+        {"symbol": pl.String, "method": pl.String, "start": pl.Int64, "end": pl.Int64}
+    )
+    extra: dict[str, pl.DataType] = {c: pl.Float64() for c in QUALITY_DIMENSIONS}
+    extra.update(
+        {
+            "quality_degraded": pl.Boolean(),
+            "is_brigaded": pl.Boolean(),
+            "mentions": pl.List(mention),
+            "sentiment_vader": pl.Float64(),
+            "sentiment_lexicon": pl.Float64(),
+            "sentiment_model": pl.Float64(),
+            "sentiment_label": pl.String(),
+            "sentiment_model_version": pl.String(),
+        }
+    )
+    return {**SCORED_POSTS_SCHEMA, **extra}
+
+
+#: Full output schema of :func:`score_posts` (without ``gt_*`` columns).
+SCORED_OUTPUT_SCHEMA: dict[str, pl.DataType] = _output_schema()
+
+
+def _empty_scored(frame: pl.DataFrame) -> pl.DataFrame:
+    out = pl.DataFrame(schema=SCORED_OUTPUT_SCHEMA)
+    gt = ground_truth_columns(frame)
+    return out.hstack(frame.select(gt)) if gt else out
+
+
+def _score_chunk(
+    df: pl.DataFrame,
+    cfg: ScoringConfig,
+    universe: TickerUniverse,
+    focus: frozenset[str],
+    model: object | None,
+) -> pl.DataFrame:
+    n = df.height
+    q = add_quality_columns(df.with_columns(post_text().alias("_text")), "_text")
+    q = q.with_columns(
+        tier_expr(pl.col("quality_score")).alias("quality_tier"),
+        (pl.col("quality_score") >= cfg.min_quality).alias("is_quality"),
+    )
+    texts = q.get_column("_text")
+    mentions = extract_mentions(texts, universe, focus)
+    per_row = mentions_per_row(mentions, n)
+    senti = score_sentiment(texts, model)
+    ticker_sent = _ticker_sentiment(texts, mentions, per_row, senti.get_column("sentiment"))
+    version = model_version(model)
+    out = pl.concat(
+        [q, per_row.select("tickers", "mentions"), senti, ticker_sent.to_frame()], how="horizontal"
+    ).with_columns(pl.lit(version).alias("sentiment_model_version"))
+    cols = list(SCORED_OUTPUT_SCHEMA)
+    return out.select(
+        [pl.col(c).cast(SCORED_OUTPUT_SCHEMA[c]) for c in cols] + ground_truth_columns(df)
+    )
+
+
+def _ticker_sentiment(
+    texts: pl.Series, mentions: pl.DataFrame, per_row: pl.DataFrame, post_sentiment: pl.Series
+) -> pl.Series:
+    """Per-ticker sentiment aligned with ``tickers``: with one ticker, the post sentiment; with
+    several, the mean WSB-lexicon compound of the sentences that mention each ticker."""
+    n = texts.len()
+    n_tickers = per_row.get_column("tickers").list.len()
+    multi_rows = pl.arange(0, n, eager=True).cast(pl.UInt32).filter(n_tickers >= 2)
+    base = pl.DataFrame(
+        {"row": pl.arange(0, n, eager=True).cast(pl.UInt32), "post": post_sentiment}
+    )
+    exploded = (
+        per_row.select("row", "tickers")
+        .explode("tickers")
+        .drop_nulls("tickers")
+        .rename({"tickers": "symbol"})
+        .with_row_index("order")
+    )
+    if multi_rows.len() > 0:
+        sent = (
+            pl.DataFrame({"row": multi_rows, "t": texts.gather(multi_rows)})
+            .with_columns(pl.col("t").str.extract_all(_SENTENCE_PATTERN).alias("s"))
+            .select("row", "s")
+            .with_columns(
+                pl.col("s").list.eval((pl.element().str.len_chars()).cum_sum()).alias("e")
+            )
+            .explode(["s", "e"])
+            .drop_nulls("s")
+            .with_columns((pl.col("e") - pl.col("s").str.len_chars()).cast(pl.Int64).alias("start"))
+        )
+        sent = sent.with_columns(lexicon_compound(sent.get_column("s"), wsb_lexicon()).alias("c"))
+        m = mentions.filter(pl.col("row").is_in(multi_rows)).sort("row", "start")
+        joined = m.join_asof(
+            sent.select("row", "start", "c").sort("row", "start"), on="start", by="row"
+        )
+        per_symbol = joined.group_by("row", "symbol").agg(pl.col("c").mean().round(4).alias("ts"))
+        exploded = exploded.join(per_symbol, on=["row", "symbol"], how="left")
+    else:
+        exploded = exploded.with_columns(pl.lit(None, dtype=pl.Float64).alias("ts"))
+    exploded = exploded.join(base, on="row", how="left").with_columns(
+        pl.coalesce("ts", "post").alias("ts")
+    )
+    agg = exploded.sort("order").group_by("row", maintain_order=True).agg(pl.col("ts"))
+    out = base.select("row").join(agg, on="row", how="left", maintain_order="left")
+    return out.select(
+        pl.col("ts").fill_null(pl.lit([], dtype=pl.List(pl.Float64))).alias("ticker_sentiment")
+    ).to_series()
+
+
+def summarize_scored(scored: pl.DataFrame, top_n: int = 10) -> dict:
+    """Analytics of a scored partition (JSON-serialisable).
+
+    Keys: ``n_posts``, ``tier_distribution`` (tier -> count, all four tiers),
+    ``mean_sentiment_per_tier`` (tier -> mean or None), ``top_tickers`` (list of
+    ``{"symbol", "mentions"}`` from quality posts, most mentioned first), ``ticker_found_rate``,
+    ``sentiment_share`` (share with a non-null sentiment), ``mean_quality``, ``quality_share``,
+    ``degraded_share``, ``brigaded_share``.
+    """
+    n = scored.height
+    tiers = dict(scored.group_by("quality_tier").len().iter_rows()) if n else {}
+    means = (
+        dict(scored.group_by("quality_tier").agg(pl.col("sentiment").mean()).iter_rows())
+        if n
+        else {}
+    )
+    top = (
+        scored.filter(pl.col("is_quality"))
+        .select(pl.col("tickers").explode())
+        .drop_nulls()
+        .group_by("tickers")
+        .len()
+        .sort(["len", "tickers"], descending=[True, False])
+        .head(top_n)
+    )
+
+    def share(expr: pl.Expr) -> float | None:
+        return round(float(scored.select(expr.cast(pl.Float64).mean()).item()), 4) if n else None
+
+    return {
+        "n_posts": n,
+        "tier_distribution": {t: int(tiers.get(t, 0)) for t in TIER_ORDER},
+        "mean_sentiment_per_tier": {
+            t: (round(float(means[t]), 4) if means.get(t) is not None else None) for t in TIER_ORDER
+        },
+        "top_tickers": [{"symbol": s, "mentions": int(c)} for s, c in top.iter_rows()],
+        "ticker_found_rate": share(pl.col("tickers").list.len() > 0),
+        "sentiment_share": share(pl.col("sentiment").is_not_null()),
+        "mean_quality": share(pl.col("quality_score")),
+        "quality_share": share(pl.col("is_quality")),
+        "degraded_share": share(pl.col("quality_degraded"))
+        if "quality_degraded" in scored.columns
+        else None,
+        "brigaded_share": share(pl.col("is_brigaded")) if "is_brigaded" in scored.columns else None,
+    }
+
+
+def quality_histogram_png(scored: pl.DataFrame, bins: int = 20) -> bytes:
+    """PNG bytes of the quality-score histogram with the tier boundaries marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    values = scored.get_column("quality_score").drop_nulls().to_numpy()
+    fig, ax = plt.subplots(figsize=(6, 3), dpi=100)
+    try:
+        ax.hist(values, bins=bins, range=(0, 100), color="#4472c4", edgecolor="white")
+        for edge in (30, 50, 70):
+            ax.axvline(edge, color="#999999", linestyle="--", linewidth=1)
+        ax.set_xlabel("quality score (0-100)")
+        ax.set_ylabel("posts")
+        ax.set_title(f"Post quality (n={len(values)})")
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", metadata={"Software": None})
+        return buf.getvalue()
+    finally:
+        plt.close(fig)

@@ -1,0 +1,243 @@
+"""Sentiment: lexicon scorers, a trainable text classifier, and the ensemble that combines them.
+
+Ensemble (documented contract of ``scored_posts.sentiment``):
+
+* ``sentiment_vader`` — VADER's compound score (vectorised re-implementation);
+* ``sentiment_lexicon`` — the same rules with the finance/WSB lexicon;
+* ``sentiment_model`` — ``P(bullish) - P(bearish)`` from a trained classifier, null without one.
+
+Without a model, ``sentiment = sentiment_lexicon`` and the stance label uses VADER's
+conventional ±0.05 thresholds. With a model, the class probabilities are mixed:
+``p = MODEL_WEIGHT * p_model + (1 - MODEL_WEIGHT) * p_lexicon`` where the lexicon's
+probabilities are ``(max(-c, 0), 1 - |c|, max(c, 0))`` for compound ``c``; the label is the
+arg-max of ``p`` and ``sentiment = p_bullish - p_bearish``
+(= ``MODEL_WEIGHT * model + (1 - MODEL_WEIGHT) * lexicon``).
+
+Distant supervision (:func:`distant_labels`) labels WSB text without hand labels from
+unambiguous stance markers (🚀/calls/buying vs puts/🌈🐻/selling) and masks those markers
+(:func:`mask_markers`) so that a model trained on them must learn from the rest of the text.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import numpy as np
+import polars as pl
+
+from tft_assets.posts.lexicon import lexicon_compound, vader_lexicon, wsb_lexicon
+
+LABELS: tuple[str, str, str] = ("bearish", "neutral", "bullish")
+MODEL_WEIGHT = 0.6
+NEUTRAL_BAND = 0.05
+SCORE_LABEL_THRESHOLD = 0.1
+LEXICON_VERSION = "wsb-lexicon-1"
+
+BULLISH_MARKERS = (
+    r"🚀|🌕|🌝|💎|🙌|📈|🐂|(?-u:\b)calls?(?-u:\b)|(?-u:\b)buy(?:ing)?(?-u:\b)|(?-u:\b)bought(?-u:\b)|(?-u:\b)moon(?:ing)?(?-u:\b)|"
+    r"(?-u:\b)tendies(?-u:\b)|(?-u:\b)hold(?:ing)?(?-u:\b)|(?-u:\b)hodl(?-u:\b)|(?-u:\b)bullish(?-u:\b)|(?-u:\b)long(?-u:\b)|(?-u:\b)to the moon(?-u:\b)|(?-u:\b)squeeze(?-u:\b)"
+)
+BEARISH_MARKERS = (
+    r"🌈|🐻|📉|(?-u:\b)puts?(?-u:\b)|(?-u:\b)sell(?:ing)?(?-u:\b)|(?-u:\b)sold(?-u:\b)|(?-u:\b)short(?:ing|ed)?(?-u:\b)(?: squeeze)?|"
+    r"(?-u:\b)bearish(?-u:\b)|(?-u:\b)dump(?:ing|ed)?(?-u:\b)|(?-u:\b)crash(?:ing|ed)?(?-u:\b)|(?-u:\b)drill(?:ing)?(?-u:\b)|(?-u:\b)bag ?holders?(?-u:\b)"
+)
+
+
+class SentimentModel(Protocol):
+    """What the ensemble needs from a model: sklearn-style ``predict_proba`` over raw texts
+    and ``classes_`` naming the three stance labels."""
+
+    classes_: Any
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray: ...
+
+
+def model_version(model: object | None) -> str:
+    """Version string recorded in ``scored_posts.sentiment_model_version``."""
+    if model is None:
+        return LEXICON_VERSION
+    name = getattr(model, "registered_name", None) or type(model).__name__
+    version = getattr(model, "registered_version", None) or "unregistered"
+    return f"{LEXICON_VERSION}+{name}/{version}"
+
+
+def _stance_probabilities(model: object, texts: list[str]) -> np.ndarray:
+    """(n, 3) probabilities in :data:`LABELS` order."""
+    proba = np.asarray(model.predict_proba(texts), dtype=np.float64)  # type: ignore[attr-defined]
+    classes = [str(c) for c in model.classes_]  # type: ignore[attr-defined]
+    out = np.zeros((len(texts), 3), dtype=np.float64)
+    for j, label in enumerate(LABELS):
+        if label in classes:
+            out[:, j] = proba[:, classes.index(label)]
+    return out
+
+
+def score_sentiment(texts: pl.Series, model: object | None = None) -> pl.DataFrame:
+    """Sentiment components for n texts.
+
+    Returns n rows: ``sentiment_vader``, ``sentiment_lexicon``, ``sentiment_model`` (null
+    without a model), ``sentiment`` (ensemble, [-1, 1]) and ``sentiment_label``.
+    """
+    vader = lexicon_compound(texts, vader_lexicon())
+    lex = lexicon_compound(texts, wsb_lexicon())
+    return ensemble(vader, lex, texts, model)
+
+
+def ensemble(
+    vader: pl.Series, lex: pl.Series, texts: pl.Series, model: object | None
+) -> pl.DataFrame:
+    """Combine lexicon scores with an optional model (see the module docstring)."""
+    c = lex.to_numpy().astype(np.float64)
+    if model is None or texts.len() == 0:
+        label = np.where(c >= NEUTRAL_BAND, 2, np.where(c <= -NEUTRAL_BAND, 0, 1))
+        return pl.DataFrame(
+            {
+                "sentiment_vader": vader.cast(pl.Float64),
+                "sentiment_lexicon": lex.cast(pl.Float64),
+                "sentiment_model": pl.Series([None] * len(c), dtype=pl.Float64),
+                "sentiment": lex.cast(pl.Float64),
+                "sentiment_label": np.array(LABELS)[label] if len(c) else np.array([], dtype=str),
+            },
+            schema_overrides={"sentiment_label": pl.String},
+        )
+    p_model = _stance_probabilities(model, texts.fill_null("").to_list())
+    p_lex = np.stack([np.maximum(-c, 0.0), 1.0 - np.abs(c), np.maximum(c, 0.0)], axis=1)
+    p = MODEL_WEIGHT * p_model + (1.0 - MODEL_WEIGHT) * p_lex
+    return pl.DataFrame(
+        {
+            "sentiment_vader": vader.cast(pl.Float64),
+            "sentiment_lexicon": lex.cast(pl.Float64),
+            "sentiment_model": np.round(p_model[:, 2] - p_model[:, 0], 6),
+            "sentiment": np.round(np.clip(p[:, 2] - p[:, 0], -1.0, 1.0), 6),
+            "sentiment_label": np.array(LABELS)[p.argmax(axis=1)],
+        },
+        schema_overrides={"sentiment_label": pl.String},
+    )
+
+
+def normalize_labels(values: pl.Series) -> pl.Series:
+    """Map a label column to :data:`LABELS`: names (case-insensitive; also positive/negative,
+    bull/bear) or numeric scores (> 0.1 bullish, < -0.1 bearish, else neutral)."""
+    if values.dtype.is_numeric():
+        v = values.cast(pl.Float64)
+        return (
+            pl.select(
+                pl.when(v > SCORE_LABEL_THRESHOLD)
+                .then(pl.lit("bullish"))
+                .when(v < -SCORE_LABEL_THRESHOLD)
+                .then(pl.lit("bearish"))
+                .otherwise(pl.lit("neutral"))
+            )
+            .to_series()
+            .alias("label")
+        )
+    mapping = {
+        "bullish": "bullish", "bull": "bullish", "positive": "bullish", "pos": "bullish",
+        "bearish": "bearish", "bear": "bearish", "negative": "bearish", "neg": "bearish",
+        "neutral": "neutral", "neu": "neutral",
+    }  # fmt: skip
+    out = (
+        values.cast(pl.String)
+        .str.strip_chars()
+        .str.to_lowercase()
+        .replace_strict(mapping, default=None)
+    )
+    bad = values.filter(out.is_null() & values.is_not_null()).unique().head(3).to_list()
+    if bad:
+        raise ValueError(
+            f"unknown sentiment labels {bad}; expected bearish/neutral/bullish or a score"
+        )
+    return out.alias("label")
+
+
+def distant_labels(texts: pl.Series) -> pl.Series:
+    """Weak stance labels from unambiguous markers: ``bullish`` when only bullish markers
+    occur, ``bearish`` when only bearish ones, ``neutral`` when none, null when both."""
+    t = texts.cast(pl.String).fill_null("").str.to_lowercase()
+    bear = t.str.replace_all(r"short squeeze", "").str.contains(BEARISH_MARKERS)
+    bull = t.str.contains(BULLISH_MARKERS)
+    return (
+        pl.DataFrame({"bull": bull, "bear": bear})
+        .select(
+            pl.when(pl.col("bull") & pl.col("bear"))
+            .then(None)
+            .when(pl.col("bull"))
+            .then(pl.lit("bullish"))
+            .when(pl.col("bear"))
+            .then(pl.lit("bearish"))
+            .otherwise(pl.lit("neutral"))
+            .alias("label")
+        )
+        .to_series()
+    )
+
+
+def mask_markers(texts: pl.Series) -> pl.Series:
+    """Remove the distant-supervision markers (case-insensitive) from the texts."""
+    pattern = f"(?i)(?:{BULLISH_MARKERS})|(?:{BEARISH_MARKERS})"
+    return texts.cast(pl.String).fill_null("").str.replace_all(pattern, " ")
+
+
+def distant_training_set(
+    texts: pl.Series, seed: int = 7, max_neutral_ratio: float = 1.0
+) -> pl.DataFrame:
+    """Masked texts with distant labels (columns ``text``, ``label``); neutral rows are
+    subsampled (seeded) to at most ``max_neutral_ratio`` times the larger stance class."""
+    df = pl.DataFrame({"raw": texts.cast(pl.String)}).filter(
+        pl.col("raw").is_not_null()
+        & ~pl.col("raw").str.strip_chars().is_in(["[deleted]", "[removed]", ""])
+    )
+    df = df.with_columns(distant_labels(df.get_column("raw")).alias("label")).drop_nulls("label")
+    df = df.with_columns(mask_markers(df.get_column("raw")).alias("text"))
+    counts = dict(df.group_by("label").len().iter_rows())
+    cap = int(max(counts.get("bullish", 0), counts.get("bearish", 0)) * max_neutral_ratio)
+    neutral = df.filter(pl.col("label") == "neutral")
+    if neutral.height > cap:
+        neutral = neutral.sample(n=cap, seed=seed)
+    return pl.concat([df.filter(pl.col("label") != "neutral"), neutral]).select("text", "label")
+
+
+def build_classifier(seed: int = 7) -> Any:
+    """TF-IDF (word 1-2 grams + char 2-5 grams) and multinomial logistic regression."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    features = make_union(
+        TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, lowercase=True),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True),
+    )
+    clf = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced", random_state=seed)
+    return make_pipeline(features, clf)
+
+
+def train_classifier(texts: list[str], labels: list[str], seed: int = 7) -> Any:
+    """Fit :func:`build_classifier` on texts and :data:`LABELS` labels; returns the pipeline."""
+    if len(texts) != len(labels) or not texts:
+        raise ValueError("need the same positive number of texts and labels")
+    if len(set(labels)) < 2:
+        raise ValueError("need at least two distinct labels to train")
+    model = build_classifier(seed)
+    model.fit(texts, labels)
+    return model
+
+
+def classification_scores(truth: list[str], predicted: list[str]) -> dict[str, float | int]:
+    """Accuracy and macro-F1 over :data:`LABELS` (classes absent from both are skipped)."""
+    if len(truth) != len(predicted):
+        raise ValueError("truth and predictions differ in length")
+    t = np.asarray(truth)
+    p = np.asarray(predicted)
+    f1s = []
+    for label in LABELS:
+        tp = float(np.sum((t == label) & (p == label)))
+        fp = float(np.sum((t != label) & (p == label)))
+        fn = float(np.sum((t == label) & (p != label)))
+        if tp + fp + fn == 0:
+            continue
+        f1s.append(2 * tp / (2 * tp + fp + fn))
+    return {
+        "accuracy": round(float(np.mean(t == p)) if len(t) else 0.0, 4),
+        "macro_f1": round(float(np.mean(f1s)) if f1s else 0.0, 4),
+        "n": len(t),
+    }

@@ -1,0 +1,210 @@
+"""The ticker universe: valid US-listed symbols, company-name aliases, and words to distrust.
+
+Sources, merged in this order (later ones add, never remove):
+
+1. the maintained ``pytickersymbols`` package: constituents of the S&P 500, S&P 600,
+   NASDAQ 100, Dow Jones and S&P 100, plus any of its listings quoted on NYSE/NASDAQ
+   (about 1,150 symbols; it lacks many small caps and meme stocks such as GME, AMC, BB);
+2. the demo world's universe (``tft_assets.sources.demo.universe``) when that module exists;
+3. optional listing files supplied by the user, in the NASDAQ screener CSV format
+   (columns ``Symbol`` and ``Name``; ``BRK/B`` style classes are normalised to ``BRK.B``);
+4. the configured watchlist (symbols only).
+
+Symbols are normalised to upper case with ``.`` as the share-class separator.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+
+#: Words that are also tickers but almost never mean the stock in WSB text. A bare mention
+#: never counts; a cashtag (``$ALL``) still does.
+BLACKLIST: frozenset[str] = frozenset(
+    ["A", "I", "IT", "ALL", "ON", "CAN", "DD", "YOLO", "CEO", "CFO", "CTO", "COO", "ATH", "IMO", "IMHO", "AM", "ARE", "BE", "BIG", "BY", "EPS", "FOR", "GO", "HAS", "HE", "IF", "IN", "IS", "IPO", "NOW", "OR", "OUT", "SO", "THE", "TO", "UP", "US", "USA", "UK", "EU", "WSB", "EV", "PM", "AI", "ER", "IV", "OTM", "ITM", "ATM", "FD", "FDS", "LOL", "TD", "RH", "SEC", "FDA", "GDP", "CPI", "FED", "ETF", "NYSE", "CNBC", "HOLD", "BUY", "SELL", "MOON", "EDIT", "TLDR", "TL", "DR", "EOD", "EOW", "EOY", "AH", "PT", "ONE", "TWO", "NEW", "OLD", "ANY", "BEST", "GOOD", "REAL", "LIFE", "LOVE", "FUN", "PLAY", "CASH", "KEY", "WELL", "SAFE", "RUN", "TRUE", "HUGE", "EVER", "AGO", "OPEN", "NEXT", "LOW", "HIGH", "ME", "MY", "OK", "NO", "YES", "YOU", "U", "R", "ARE", "AT", "AN", "AS", "DO", "OF", "OH", "SEE", "SAY", "SAW", "WAY", "WE", "TV", "PC", "CAR", "CARS", "BIT", "BITS", "GOLD", "SO", "SUN", "TECH", "RIDE", "DIE", "DAY", "DAYS", "NICE", "FAST", "LIVE", "POST", "POSTS", "DOW", "APE", "APES", "GAIN", "GAINS", "LOSS", "MAN", "MEN", "HOPE", "JUST", "EARN", "BOOM", "BEAT", "BEST", "LEG", "LEGS", "ROCK", "ROOT", "RE", "PSA", "FOMO", "HODL", "STONK", "STONKS", "BRO", "DUDE", "GUH", "GL", "HF", "GLHF", "FYI", "BTW", "WTF", "OMG", "IRS", "LLC", "INC", "CORP", "CO", "LTD", "ETC", "VS", "PER", "ARK", "ADD", "AGE", "AIR", "ALLY", "ANY", "BAND", "BEAR", "BULL", "BOX", "CAT", "COLD", "COST", "CUT", "DAN", "EAT", "EYE", "FAN", "FAT", "FLY", "FOX", "GAS", "GOOD", "GROW", "HEAR", "HERO", "HOME", "HOUSE", "ICE", "JOB", "JOBS", "LAND", "MAIN", "MARK", "MAX", "MIND", "MOM", "NET", "NICE", "NOTE", "OUT", "PAY", "PEAK", "PLAN", "PLUS", "POOL", "PRO", "RARE", "RED", "ROLL", "SAVE", "SEE", "SHE", "SHOP", "SIX", "SKY", "SNOW", "TEN", "TOO", "TRIP", "TWO", "VERY", "WANT", "WIN", "WING", "WISH", "WOW", "YOU", "ZERO", "NEAR", "FREE", "FIVE", "LIFE", "LOVE", "SAFE", "REAL", "WELL", "ELON", "BABY", "DOG", "DOGE", "CUZ", "HUGE", "OPEN", "GOAT", "CASH", "TA", "SA", "EXP", "EXPR"]
+)
+
+#: Stock-context evidence around an ambiguous mention (case-insensitive regex).
+STOCK_CONTEXT_PATTERN = (
+    r"(?i)\$\d|(?-u:\b)\d+(?:\.\d+)?\s?[cp](?-u:\b)|(?-u:\b)(?:shares?|stocks?|calls?|puts?|options?|strike|"
+    r"earnings|bought|buy(?:ing)?|sell(?:ing)?|sold|long|short(?:ed|s|ing)?|position|ticker|"
+    r"price|pt|squeeze|hold(?:ing)?|bag(?:s|holder)?|moon|dip|rally|yolo|itm|otm|expir\w*|"
+    r"float|dividend|market|gains?|loss(?:es)?|chart|nasdaq|nyse|tendies|apes?|stonks?)(?-u:\b)|🚀|📈|📉|💎"
+)
+
+_COMMON_NAME_WORDS: frozenset[str] = frozenset(
+    ["the", "a", "an", "and", "of", "for", "to", "in", "on", "at", "by", "with", "new", "first", "american", "general", "united", "national", "global", "international", "pacific", "atlantic", "western", "eastern", "southern", "northern", "golden", "gold", "silver", "blue", "green", "red", "black", "white", "energy", "capital", "digital", "financial", "bank", "trust", "health", "care", "medical", "home", "best", "target", "block", "match", "gap", "visa", "square", "ring", "live", "trade", "safe", "stitch", "sun", "star", "alpha", "beta", "delta", "omega", "summit", "peak", "pioneer", "liberty", "freedom", "eagle", "apex", "prime", "core", "smart", "simply", "shift", "zoom", "genie", "ball", "progressive", "discover", "snap", "snow", "shake", "wish", "clover", "rocket", "hood", "coin", "diamond", "paper", "open", "zero", "one", "two", "three", "first", "second", "public", "service", "services", "group", "holdings", "partners", "company", "real", "estate", "income", "fund", "value", "growth", "select", "strategic", "premier", "precision", "advanced", "applied", "united", "universal", "american", "community", "citizens", "people", "peoples", "heritage", "legacy", "vision", "insight", "focus", "key", "total", "life", "play", "fun", "cash", "hope", "hero", "bright", "world", "city", "state", "power", "air", "water", "oil", "gas", "solar", "wind", "motor", "motors", "auto", "car", "cars", "food", "foods", "health", "hospitality", "travel"]
+)
+
+
+@dataclass(frozen=True)
+class TickerUniverse:
+    """Valid symbols and how people name them.
+
+    ``symbols``: upper-case symbols (``BRK.B`` style); ``names``: symbol -> company name;
+    ``aliases``: lower-case one- or two-word alias -> symbol (company names as written in
+    posts, e.g. ``"gamestop" -> "GME"``); ``common_words``: lower-case English words, so that
+    ``gme`` may count as a lower-case symbol while ``gold`` may not; ``sources``: where the
+    symbols came from.
+    """
+
+    symbols: frozenset[str]
+    names: dict[str, str]
+    aliases: dict[str, str]
+    common_words: frozenset[str]
+    sources: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.symbols)
+
+
+_SYMBOL_RE = re.compile(r"^[A-Z]{1,5}(?:\.[A-Z]{1,2})?$")
+_NAME_NOISE_RE = re.compile(
+    r"\(.*?\)|\b(?:common stock|ordinary shares?|american depositary shares?.*|"
+    r"depositary shares?.*|sponsored|ads|adr|class [a-z]\b.*|inc\.?|incorporated|corporation|"
+    r"corp\.?|company|co\.|ltd\.?|limited|plc|holdings?|group|n\.v\.|s\.a\.|se|ag|l\.p\.|"
+    r"lp|trust|the|shares?|units?|warrants?|rights?)(?=\W|$)",
+    re.IGNORECASE,
+)
+
+
+def normalize_symbol(symbol: str) -> str:
+    """Upper-case a symbol and use ``.`` as the share-class separator (``brk/b`` -> ``BRK.B``)."""
+    return symbol.strip().upper().replace("/", ".").replace("-", ".")
+
+
+def company_aliases(name: str, common_words: frozenset[str]) -> list[str]:
+    """Lower-case aliases for a company name: the cleaned name (up to 3 words), its first two
+    words, and its first word when that word is distinctive (4+ letters, not a common word).
+
+    >>> company_aliases("GameStop Corporation Common Stock", frozenset())
+    ['gamestop']
+    """
+    cleaned = _NAME_NOISE_RE.sub(" ", name.replace("&amp;", "&"))
+    cleaned = re.sub(r"[,.]", " ", cleaned)
+    words = [w for w in cleaned.split() if w]
+    if not words:
+        return []
+    out: list[str] = []
+    if len(words) <= 3:
+        out.append(" ".join(words).lower())
+    if len(words) >= 2:
+        out.append(" ".join(words[:2]).lower())
+    first = words[0]
+    if len(first) >= 4 and first.lower() not in common_words and first.isalpha():
+        out.append(first.lower())
+    seen: list[str] = []
+    for a in out:
+        if a not in seen and len(a) >= 3:
+            seen.append(a)
+    # a single common word (``target``, ``block``) is never an alias on its own
+    return [a for a in seen if " " in a or a not in common_words]
+
+
+def _package_listings() -> list[tuple[str, str]]:
+    from pytickersymbols import PyTickerSymbols
+
+    pts = PyTickerSymbols()
+    out: dict[str, str] = {}
+    for index in ("S&P 500", "S&P 600", "NASDAQ 100", "DOW JONES", "S&P 100"):
+        for stock in pts.get_stocks_by_index(index):
+            out.setdefault(normalize_symbol(stock["symbol"]), stock["name"])
+    for stock in pts.get_all_stocks():
+        for quote in stock.get("symbols", []):
+            google = quote.get("google", "")
+            exchange, _, sym = google.partition(":")
+            if exchange in ("NYSE", "NASDAQ") and sym:
+                out.setdefault(normalize_symbol(sym), stock["name"])
+    return [(s, n) for s, n in out.items() if _SYMBOL_RE.match(s)]
+
+
+def _demo_listings() -> list[tuple[str, str, tuple[str, ...]]]:
+    try:
+        from tft_assets.sources.demo.universe import UNIVERSE
+    except ImportError:
+        return []
+    return [(normalize_symbol(x.symbol), x.name, tuple(x.aliases)) for x in UNIVERSE]
+
+
+def read_listing_file(path: str | Path) -> list[tuple[str, str]]:
+    """Read a NASDAQ-screener style listing file (CSV, optionally gzip): columns ``Symbol``, ``Name``.
+
+    Preferred shares (``^``), warrants, units and rights are skipped.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"universe file not found: {p}")
+    df = pl.read_csv(p, columns=["Symbol", "Name"], infer_schema=False)
+    df = df.drop_nulls("Symbol").filter(
+        ~pl.col("Symbol").str.contains(r"\^")
+        & ~pl.col("Name")
+        .fill_null("")
+        .str.contains(r"(?i)(?-u:\b)(?:warrants?|units?|rights?)(?-u:\b)")
+    )
+    out = []
+    for sym, name in df.iter_rows():
+        s = normalize_symbol(sym)
+        if _SYMBOL_RE.match(s):
+            out.append((s, name or ""))
+    return out
+
+
+def _common_words() -> frozenset[str]:
+    from tft_assets.posts.lexicon import vader_lexicon
+
+    lex = {w for w in vader_lexicon().valence if w.isalpha()}
+    return frozenset(lex) | _COMMON_NAME_WORDS | frozenset(w.lower() for w in BLACKLIST)
+
+
+@lru_cache(maxsize=8)
+def build_universe(
+    watchlist: tuple[str, ...] = (),
+    universe_files: tuple[str, ...] = (),
+    include_package: bool = True,
+    include_demo: bool = True,
+) -> TickerUniverse:
+    """Merge the package listings, the demo universe, listing files and the watchlist."""
+    common = _common_words()
+    names: dict[str, str] = {}
+    aliases: dict[str, str] = {}
+    sources: list[str] = []
+
+    def add(sym: str, name: str, extra: tuple[str, ...] = (), curated: bool = False) -> None:
+        names.setdefault(sym, name)
+        for alias in company_aliases(name, common) + [a.lower() for a in extra]:
+            if curated:
+                aliases[alias] = sym  # curated aliases win over derived ones
+            else:
+                aliases.setdefault(alias, sym)
+
+    if include_package:
+        for sym, name in _package_listings():
+            add(sym, name)
+        sources.append("pytickersymbols")
+    for path in universe_files:
+        for sym, name in read_listing_file(path):
+            add(sym, name)
+        sources.append(f"file:{Path(path).name}")
+    if include_demo:
+        demo = _demo_listings()
+        for sym, name, extra in demo:
+            add(sym, name, extra, curated=True)
+        if demo:
+            sources.append("demo")
+    for sym in watchlist:
+        s = normalize_symbol(sym)
+        if _SYMBOL_RE.match(s):
+            names.setdefault(s, s)
+    if watchlist:
+        sources.append("watchlist")
+    return TickerUniverse(
+        symbols=frozenset(names),
+        names=names,
+        aliases=aliases,
+        common_words=common,
+        sources=tuple(sources),
+    )
