@@ -9,7 +9,7 @@ import importlib
 import sys
 
 #: Topic modules that add sub-commands (``tft_assets.cli.<name>.register``).
-COMMAND_MODULES: tuple[str, ...] = ("demo", "sql", "features")
+COMMAND_MODULES: tuple[str, ...] = ("demo", "sql", "imports", "features", "posts")
 
 
 def build_parser() -> argparse.ArgumentParser:

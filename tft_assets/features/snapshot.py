@@ -1,0 +1,340 @@
+"""Daily feature snapshots: the (ticker, D) rows with ids, checksums, lineage and anomaly flags.
+
+Inputs are the *whole* history available up to D (every raw_prices row dated <= D and every
+scored post; posts feeding sessions after D are ignored). EWM indicators are seeded at each
+ticker's first row, so the canonical history starts at the lake's first partition; the
+single-day and range builders then produce byte-identical frames for the same day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from tft_assets.calendar import is_trading_day
+from tft_assets.features.build import FeatureInputs, compute_features_with_inputs
+from tft_assets.features.checksum import chained_digests, frame_digest
+from tft_assets.features.config import FEATURE_VERSION, FeatureConfig
+from tft_assets.features.price import assert_no_ground_truth
+from tft_assets.features.registry import FEATURE_NAMES
+
+SNAPSHOT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "tft-trader/feature_snapshots")
+LINEAGE_SCHEMA: dict[str, pl.DataType] = {
+    "snapshot_id": pl.String(),
+    "ticker": pl.String(),
+    "post_id": pl.String(),
+}
+SNAPSHOT_SCHEMA: dict[str, pl.DataType] = {
+    "ticker": pl.String(),
+    "date": pl.Date(),
+    "snapshot_id": pl.String(),
+    "feature_version": pl.String(),
+    **{f: pl.Float64() for f in FEATURE_NAMES},
+    "missing_pct": pl.Float64(),
+    "anomaly_count": pl.Int64(),
+    "anomaly_features": pl.String(),
+    "isolation_score": pl.Float64(),
+    "builder_config": pl.String(),
+}
+_MIN_ROWS_FOR_STATS = 3
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The ``feature_snapshots`` partition of one calendar day.
+
+    ``frame``: :data:`SNAPSHOT_SCHEMA`, one row per ticker priced on ``day`` (zero rows on a
+    non-trading day). ``lineage``: ``(snapshot_id, ticker, post_id)`` of every quality post that
+    can influence the row. ``correlated_pairs``: ``(feature_a, feature_b, corr)`` with
+    |corr| > ``corr_threshold`` across the day's tickers (a warning, not an error).
+    """
+
+    day: dt.date
+    frame: pl.DataFrame
+    lineage: pl.DataFrame
+    snapshot_id: str
+    feature_version: str
+    builder_config: str
+    input_checksum: str
+    content_checksum: str
+    is_trading_day: bool
+    correlated_pairs: tuple[tuple[str, str, float], ...] = field(default=())
+
+    def metadata(self) -> dict[str, object]:
+        """Plain values for asset metadata (the caller wraps them for Dagster)."""
+        f = self.frame
+        return {
+            "snapshot_id": self.snapshot_id,
+            "feature_version": self.feature_version,
+            "content_checksum": self.content_checksum,
+            "input_checksum": self.input_checksum,
+            "trading_day": self.is_trading_day,
+            "rows": f.height,
+            "features": len(FEATURE_NAMES),
+            "lineage_rows": self.lineage.height,
+            "mean_missing_pct": float(f["missing_pct"].mean()) if f.height else None,
+            "rows_with_anomalies": int((f["anomaly_count"] > 0).sum()) if f.height else 0,
+            "correlated_pairs": [list(p) for p in self.correlated_pairs],
+            "builder_config": self.builder_config,
+        }
+
+
+def make_snapshot_id(day: dt.date, builder_config: str, input_checksum: str) -> str:
+    """UUID5 of feature version + partition + builder config + chained input checksum."""
+    return str(
+        uuid.uuid5(
+            SNAPSHOT_NAMESPACE,
+            f"{FEATURE_VERSION}|{day.isoformat()}|{builder_config}|{input_checksum}",
+        )
+    )
+
+
+def anomaly_flags(features: pl.DataFrame, config: FeatureConfig) -> pl.DataFrame:
+    """Per-row ``anomaly_count`` and ``anomaly_features`` for a features frame sorted by (ticker, date).
+
+    A value is flagged when its z-score against the same ticker's previous
+    ``anomaly_window_sessions`` values (at least ``anomaly_min_sessions`` non-null, std > 0)
+    exceeds ``anomaly_z`` in absolute value. Causal, so a day's flags do not depend on later rows.
+    """
+    w, m = config.anomaly_window_sessions, config.anomaly_min_sessions
+
+    def flag(f: str) -> pl.Expr:
+        prev = pl.col(f).shift(1)
+        mean = prev.rolling_mean(w, min_samples=m)
+        std = prev.rolling_std(w, min_samples=m)
+        z = ((pl.col(f) - mean) / std).over("ticker")
+        return (
+            pl.when(std.over("ticker") > 0).then(z.abs() > config.anomaly_z).otherwise(False)
+        ).fill_null(False)
+
+    flags = features.select([flag(f).alias(f) for f in FEATURE_NAMES])
+    return features.with_columns(
+        flags.select(pl.sum_horizontal(pl.all()).cast(pl.Int64)).to_series().alias("anomaly_count"),
+        flags.select(
+            pl.concat_str(
+                [pl.when(pl.col(f)).then(pl.lit(f)) for f in FEATURE_NAMES],
+                separator=",",
+                ignore_nulls=True,
+            )
+        )
+        .to_series()
+        .fill_null("")
+        .alias("anomaly_features"),
+    )
+
+
+def _with_isolation_scores(day_frame: pl.DataFrame, config: FeatureConfig) -> pl.DataFrame:
+    """IsolationForest ``score_samples`` over the day's cross-section (lower = more anomalous)."""
+    if day_frame.height < _MIN_ROWS_FOR_STATS:
+        return day_frame.with_columns(pl.lit(None, pl.Float64).alias("isolation_score"))
+    scores = _isolation_scores(_imputed_matrix(day_frame), config)
+    return day_frame.with_columns(pl.Series("isolation_score", scores, dtype=pl.Float64))
+
+
+def _imputed_matrix(day_frame: pl.DataFrame) -> np.ndarray:
+    """(n_rows, n_features) float64, nulls replaced by the column median (0 if all null)."""
+    return (
+        day_frame.select(
+            pl.col(f).fill_null(pl.col(f).median()).fill_null(0.0) for f in FEATURE_NAMES
+        )
+        .to_numpy()
+        .astype(np.float64)
+    )
+
+
+def _isolation_scores(x: np.ndarray, config: FeatureConfig) -> np.ndarray:
+    from sklearn.ensemble import IsolationForest
+
+    model = IsolationForest(
+        n_estimators=config.isolation_trees,
+        max_samples=min(256, x.shape[0]),
+        random_state=config.isolation_seed,
+    )
+    model.fit(x)
+    return model.score_samples(x).astype(np.float64)
+
+
+def _correlated_pairs(
+    day_frame: pl.DataFrame, config: FeatureConfig
+) -> tuple[tuple[str, str, float], ...]:
+    if day_frame.height < _MIN_ROWS_FOR_STATS:
+        return ()
+    x = _imputed_matrix(day_frame)
+    keep = np.nanstd(x, axis=0) > 0
+    names = [f for f, k in zip(FEATURE_NAMES, keep, strict=True) if k]
+    if len(names) < 2:
+        return ()
+    corr = np.corrcoef(x[:, keep], rowvar=False)
+    iu = np.triu_indices(len(names), k=1)
+    hits = np.abs(corr[iu]) > config.corr_threshold
+    return tuple(
+        (names[i], names[j], round(float(corr[i, j]), 4))
+        for i, j in zip(iu[0][hits], iu[1][hits], strict=True)
+    )
+
+
+def _finalise_day(
+    day: dt.date,
+    features: pl.DataFrame,
+    inputs: FeatureInputs,
+    input_checksum: str,
+    config: FeatureConfig,
+) -> Snapshot:
+    """One code path for the single-day and range builders (hence identical bytes)."""
+    builder_config = config.to_json()
+    sid = make_snapshot_id(day, builder_config, input_checksum)
+    day_frame = features.filter(pl.col("date") == day).sort("ticker")
+    day_frame = _with_isolation_scores(day_frame, config)
+    frame = day_frame.with_columns(
+        pl.lit(sid, pl.String).alias("snapshot_id"),
+        pl.lit(FEATURE_VERSION, pl.String).alias("feature_version"),
+        pl.lit(builder_config, pl.String).alias("builder_config"),
+    ).select([pl.col(c).cast(t) for c, t in SNAPSHOT_SCHEMA.items()])
+    assert_no_ground_truth(frame.columns, "feature snapshot")
+    # Lineage: quality posts of the frame's tickers in the sessions that can influence day D.
+    sessions = [s for s in inputs.sessions if s <= day]
+    window = sessions[-config.sentiment_lookback_sessions :]
+    if window and frame.height:
+        lineage = (
+            inputs.mentions.filter(
+                pl.col("session").is_between(window[0], window[-1])
+                & pl.col("ticker").is_in(frame["ticker"].implode())
+            )
+            .select(pl.lit(sid, pl.String).alias("snapshot_id"), "ticker", "post_id")
+            .unique(maintain_order=True)
+            .sort("ticker", "post_id")
+        )
+    else:
+        lineage = pl.DataFrame(schema=LINEAGE_SCHEMA)
+    return Snapshot(
+        day=day,
+        frame=frame,
+        lineage=lineage,
+        snapshot_id=sid,
+        feature_version=FEATURE_VERSION,
+        builder_config=builder_config,
+        input_checksum=input_checksum,
+        content_checksum=frame_digest(frame),
+        is_trading_day=is_trading_day(day),
+        correlated_pairs=_correlated_pairs(day_frame, config),
+    )
+
+
+def _input_chain(inputs: FeatureInputs) -> dict[dt.date, str]:
+    keys = list(inputs.sessions)
+    prices = chained_digests(inputs.prices, "date", keys)
+    posts = chained_digests(inputs.mentions.rename({"session": "date"}), "date", keys)
+    return {k: f"{prices[k]}:{posts[k]}" for k in keys}
+
+
+def _checksum_at(chain: dict[dt.date, str], sessions: tuple[dt.date, ...], day: dt.date) -> str:
+    idx = int(
+        np.searchsorted(
+            np.array(sessions, dtype="datetime64[D]"), np.datetime64(day, "D"), side="right"
+        )
+    )
+    return chain[sessions[idx - 1]] if idx > 0 else "empty"
+
+
+def build_feature_snapshots(
+    prices_history: pl.DataFrame,
+    scored_posts_history: pl.DataFrame | None,
+    days: Iterable[dt.date],
+    config: FeatureConfig | None = None,
+) -> dict[dt.date, Snapshot]:
+    """Snapshots for many days at once (backfills): one feature pass over the history.
+
+    Each returned snapshot is byte-identical to ``build_feature_snapshot(prices_history,
+    scored_posts_history, day, config)``. ``days`` may include non-trading days (empty frames).
+    """
+    config = config or FeatureConfig()
+    wanted = sorted(set(days))
+    if not wanted:
+        return {}
+    features, inputs = compute_features_with_inputs(
+        prices_history, scored_posts_history, config, end=wanted[-1]
+    )
+    features = anomaly_flags(features, config)
+    chain = _input_chain(inputs)
+    return {
+        d: _finalise_day(d, features, inputs, _checksum_at(chain, inputs.sessions, d), config)
+        for d in wanted
+    }
+
+
+def build_feature_snapshot(
+    prices_history: pl.DataFrame,
+    scored_posts_history: pl.DataFrame | None,
+    day: dt.date,
+    config: FeatureConfig | None = None,
+) -> Snapshot:
+    """The snapshot of ``day`` from every price row dated <= day and every post feeding a session <= day.
+
+    ``prices_history``: raw_prices rows (``RAW_PRICES_SCHEMA``; later rows are ignored);
+    ``scored_posts_history``: ``SCORED_POSTS_SCHEMA`` rows or None. Same inputs -> same
+    ``snapshot_id``, byte-identical ``frame`` and equal ``content_checksum``.
+    """
+    return build_feature_snapshots(prices_history, scored_posts_history, [day], config)[day]
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    snapshot_id: str
+    day: dt.date
+    expected_checksum: str
+    actual_checksum: str
+    rebuilt_snapshot_id: str
+
+    @property
+    def matches(self) -> bool:
+        return (
+            self.expected_checksum == self.actual_checksum
+            and self.snapshot_id == self.rebuilt_snapshot_id
+        )
+
+    def describe(self) -> str:
+        if self.matches:
+            return f"snapshot {self.snapshot_id} ({self.day}) rebuilt: checksum {self.actual_checksum[:16]} matches"
+        if self.snapshot_id != self.rebuilt_snapshot_id:
+            return (
+                f"snapshot {self.snapshot_id} ({self.day}): inputs changed since it was built "
+                f"(rebuilt id {self.rebuilt_snapshot_id}); checksum {self.actual_checksum[:16]} "
+                f"vs stored {self.expected_checksum[:16]}"
+            )
+        return (
+            f"snapshot {self.snapshot_id} ({self.day}): checksum mismatch, stored {self.expected_checksum[:16]} "
+            f"vs rebuilt {self.actual_checksum[:16]}"
+        )
+
+
+def rebuild_snapshot(
+    stored: pl.DataFrame, prices_history: pl.DataFrame, scored_posts_history: pl.DataFrame | None
+) -> RebuildResult:
+    """Recompute a stored snapshot frame from its inputs and compare content checksums.
+
+    ``stored``: the ``feature_snapshots`` partition as read from the lake (non-empty, one
+    ``snapshot_id``); its ``builder_config`` column gives the config. Raises ValueError when
+    ``stored`` is not a single snapshot.
+    """
+    if stored.is_empty():
+        raise ValueError("stored snapshot has no rows (non-trading day): nothing to rebuild")
+    ids = stored["snapshot_id"].unique().to_list()
+    if len(ids) != 1:
+        raise ValueError(f"stored frame holds {len(ids)} snapshot ids, expected one")
+    day = stored["date"].cast(pl.Date)[0]
+    config = FeatureConfig.from_json(stored["builder_config"][0])
+    snap = build_feature_snapshot(prices_history, scored_posts_history, day, config)
+    return RebuildResult(
+        snapshot_id=ids[0],
+        day=day,
+        expected_checksum=frame_digest(
+            stored.select([pl.col(c).cast(t) for c, t in SNAPSHOT_SCHEMA.items()])
+        ),
+        actual_checksum=snap.content_checksum,
+        rebuilt_snapshot_id=snap.snapshot_id,
+    )
