@@ -24,8 +24,8 @@ h = 5, k = 1``.
 
 Randomness is drawn in blocks per calendar year from ``SeedSequence([seed, stream, year])``
 for :data:`~tft_assets.sources.demo.universe.MAX_UNIVERSE_SIZE` columns, and the recursion runs
-from the epoch with ``scipy.signal.lfilter``; any date is therefore reproducible on its own,
-and a decade for the whole universe takes milliseconds.
+from the epoch (:func:`ar1_filter`, vectorised over tickers); any date is therefore reproducible
+on its own, and a decade for the whole universe takes milliseconds.
 """
 
 from __future__ import annotations
@@ -99,12 +99,19 @@ def oracle_p_up_from_hype(
     coef: float = HYPE_RETURN_COEF,
 ) -> np.ndarray:
     """Bayes-optimal ``P(forward h-session log return > 0 | hype)``; any shape, float64 in [0, 1]."""
-    from scipy.special import ndtr
-
     slope, sd = forward_return_moments(
         strength=strength, horizon_days=horizon_days, phi=phi, coef=coef
     )
-    return ndtr(slope * np.asarray(hype, dtype=np.float64) / sd)
+    return standard_normal_cdf(slope * np.asarray(hype, dtype=np.float64) / sd)
+
+
+_ERFC = np.frompyfunc(math.erfc, 1, 1)
+
+
+def standard_normal_cdf(x: np.ndarray | float) -> np.ndarray:
+    """Phi(x) elementwise via ``math.erfc`` (exactly 0.5 at 0; avoids importing scipy.special)."""
+    z = np.asarray(x, dtype=np.float64)
+    return 0.5 * np.asarray(_ERFC(-z / math.sqrt(2.0)), dtype=np.float64)
 
 
 def oracle_accuracy(
@@ -210,6 +217,21 @@ def complete_years_sessions(last_year: int) -> np.ndarray:
     return np.array(days, dtype="datetime64[D]")
 
 
+def ar1_filter(innovations: np.ndarray, phi: float, initial: np.ndarray) -> np.ndarray:
+    """``s[t] = phi * s[t-1] + innovations[t]`` with ``s[-1] = initial``; shape of ``innovations``.
+
+    Sequential over rows (sessions), vectorised over columns (tickers): bit-identical to
+    ``scipy.signal.lfilter([1], [1, -phi], innovations, axis=0, zi=phi * initial)`` and ~15 ms
+    for 16 years x 64 columns, without paying scipy.signal's import (seconds) in every process.
+    """
+    out = np.empty_like(innovations, dtype=np.float64)
+    prev = np.asarray(initial, dtype=np.float64)
+    for t in range(innovations.shape[0]):
+        prev = phi * prev + innovations[t]
+        out[t] = prev
+    return out
+
+
 @dataclass(frozen=True)
 class LatentPaths:
     """Hype and returns for every session from the epoch to the end of a year.
@@ -236,8 +258,6 @@ def build_latent_paths(
     seed: int, strength: float, last_year: int, params: TickerParams
 ) -> LatentPaths:
     """Run the hype recursion and the return model from the epoch to the end of ``last_year``."""
-    from scipy.signal import lfilter
-
     if last_year < HYPE_EPOCH.year:
         raise ValueError(f"the demo world starts at {HYPE_EPOCH}")
     # Always cover the anchor so that prices never depend on how far the cache reaches.
@@ -247,7 +267,7 @@ def build_latent_paths(
     phi = HYPE_PERSISTENCE_PHI
     u = math.sqrt(1.0 - phi * phi) * yearly_normals(seed, STREAM_HYPE, years)[0]
     s_init = rng_for(seed, STREAM_HYPE_INIT).standard_normal(MAX_UNIVERSE_SIZE)
-    hype, _ = lfilter([1.0], [1.0, -phi], u, axis=0, zi=(phi * s_init)[None, :])
+    hype = ar1_filter(u, phi, s_init)
     eps = yearly_normals(seed, STREAM_RETURN, years)[0]
     sigma = params.daily_vol[None, :]
     prev_hype = np.vstack([s_init[None, :], hype[:-1]])

@@ -452,6 +452,11 @@ def _assemble_text(
                     )
                 )
                 spam.append(True)
+            elif d == "non_english":
+                pool = text.NON_ENGLISH_CHATTER
+                title = None if comment else pool[p[1] % len(pool)]
+                body = pool[(p[1] + 1 + p[0] % (len(pool) - 1)) % len(pool)]
+                spam.append(False)
             else:
                 title = (
                     None

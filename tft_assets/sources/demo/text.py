@@ -130,7 +130,7 @@ CHATTER_TITLES: tuple[str, ...] = (
     "Daily Discussion Thread",
     "What are your moves tomorrow?",
     "Lost everything today, AMA",
-    "Weekend discussion thread",
+    "Moves for next week?",
     "How do you guys deal with the stress?",
     "Finally hit my first 10 bagger {e}",
     "Rate my portfolio",
@@ -163,6 +163,13 @@ NON_ENGLISH: tuple[tuple[str, ...], ...] = (
         "{t} geht zum Mond 🚀, habe {n} Aktien gekauft",
         "{t} 月まで行く🚀 {n}株買った",
     ),
+)
+
+NON_ENGLISH_CHATTER: tuple[str, ...] = (
+    "¿Alguien más perdió todo hoy? 😭",
+    "Der Markt ist heute komplett manipuliert",
+    "今日は全部赤い、もう無理",
+    "¿Qué broker usan para opciones?",
 )
 
 SPAM: tuple[str, ...] = (

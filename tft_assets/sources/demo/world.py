@@ -86,8 +86,10 @@ class DemoWorld:
             latent = build_latent_paths(cfg.seed, cfg.signal_strength, need_year, self._params)
             self._latent = latent
             self._bars = prices_mod.build_bars(cfg.seed, latent, self._params, cfg.halt_rate)
-            self._oracle = oracle_p_up_from_hype(
-                latent.hype, strength=cfg.signal_strength, horizon_days=cfg.horizon_days
+            self._oracle = oracle_p_up_from_hype(  # (n_sessions, n_tickers)
+                latent.hype[:, : cfg.n_tickers],
+                strength=cfg.signal_strength,
+                horizon_days=cfg.horizon_days,
             )
             self._day_ctx = None
         return latent
