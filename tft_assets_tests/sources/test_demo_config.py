@@ -32,6 +32,7 @@ from tft_assets.sources.demo import text as demo_text
         ({"subreddits": ("a", "a")}, "subreddits"),
         ({"subreddits": ("wallstreetbets",)}, "two subreddits"),
         ({"spam_rate": 1.5}, "spam_rate"),
+        ({"posts_per_ticker_day": 2000.0, "n_tickers": 20}, "id space"),
         ({"spam_rate": 0.3, "deleted_rate": 0.3}, "sum"),
     ],
 )

@@ -345,3 +345,20 @@ def test_attention_and_stance_follow_hype(world, month):
     )
     log_rate = np.log(joined["len"].to_numpy())
     assert np.corrcoef(np.abs(joined["gt_hype"].to_numpy()), log_rate)[0, 1] > 0.1
+
+
+@pytest.mark.parametrize("day", [dt.date(2021, 3, 14), dt.date(2021, 11, 7), dt.date(2021, 11, 25)])
+def test_dst_switches_and_holidays(world, day):
+    """23- and 25-hour days and a market holiday: rows stay inside the day and feed the right session."""
+    frame = world.posts_for_day(day).drop_nulls("created_utc")
+    start, end = calendar.day_bounds_utc(day)
+    assert frame.height > 150
+    assert frame["created_utc"].is_between(start, end, closed="left").all()
+    session = calendar.shift_trading_days(day + dt.timedelta(days=1), 0)
+    latent = world.latent_frame(session, session)
+    hype = dict(zip(latent["ticker"], latent["hype"], strict=True))
+    rows = frame.filter(pl.col("gt_tickers").list.len() > 0)
+    expected = [hype[t[0]] for t in rows["gt_tickers"].to_list()]
+    assert rows["gt_hype"].to_list() == expected  # none of these days is a session
+    local_hours = frame["created_utc"].dt.convert_time_zone("America/New_York").dt.hour()
+    assert local_hours.n_unique() >= 20

@@ -22,6 +22,10 @@ DEFECT_KINDS: tuple[str, ...] = (
 )
 
 
+#: Upper bound of ``posts_per_ticker_day * n_tickers`` (keeps a day's rows inside its id block).
+MAX_POSTS_PER_DAY_BASE = 20_000
+
+
 @dataclass(frozen=True)
 class DemoWorldConfig:
     """Knobs of the demo world. Every field has a production-sensible default.
@@ -64,6 +68,10 @@ class DemoWorldConfig:
         if not (math.isfinite(self.posts_per_ticker_day) and 0 < self.posts_per_ticker_day <= 5000):
             raise ValueError(
                 f"posts_per_ticker_day must be in (0, 5000], got {self.posts_per_ticker_day}"
+            )
+        if self.posts_per_ticker_day * self.n_tickers > MAX_POSTS_PER_DAY_BASE:
+            raise ValueError(
+                f"posts_per_ticker_day * n_tickers must be <= {MAX_POSTS_PER_DAY_BASE} (id space per day)"
             )
         subs = self.subreddits
         if (
