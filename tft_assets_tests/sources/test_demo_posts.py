@@ -362,3 +362,19 @@ def test_dst_switches_and_holidays(world, day):
     assert rows["gt_hype"].to_list() == expected  # none of these days is a session
     local_hours = frame["created_utc"].dt.convert_time_zone("America/New_York").dt.hour()
     assert local_hours.n_unique() >= 20
+
+
+@pytest.mark.parametrize("n_tickers", [1, len(UNIVERSE)])
+def test_smallest_and_largest_worlds(n_tickers):
+    world = DemoWorld(DemoWorldConfig(n_tickers=n_tickers, posts_per_ticker_day=5.0))
+    day = dt.date(2022, 6, 6)
+    posts = world.fetch_posts(*window(day, day)).frame
+    symbols = set(posts["gt_tickers"].explode().drop_nulls())
+    assert symbols <= set(world.tickers) and len(symbols) >= min(n_tickers, 30)
+    prices = world.fetch_prices(world.tickers, day, day).frame
+    assert prices.height >= n_tickers - 1
+
+
+def test_spam_is_a_bullish_pump_unrelated_to_hype(month):
+    spam = month.filter(pl.col("gt_is_spam"), pl.col("gt_tickers").list.len() > 0)
+    assert spam.height > 50 and (spam["gt_sentiment"] == 1).all()

@@ -17,7 +17,7 @@ Generative model, per calendar day ``d`` and ticker ``i``:
 
 Ground truth: ``gt_tickers`` lists the universe symbols the delivered text mentions (primary
 first), ``gt_sentiment`` the author's stance (-1/0/+1) toward the primary ticker (0 for
-chatter), ``gt_hype`` the primary ticker's hype for the session the post feeds (null for
+chatter, +1 for spam pumps, kept for deleted comments whose text is gone), ``gt_hype`` the primary ticker's hype for the session the post feeds (null for
 chatter), ``gt_is_spam`` and ``gt_defect``.
 
 Comments have no title, ``upvote_ratio`` or ``num_comments`` (as in Reddit's API); their
@@ -258,6 +258,8 @@ def generate_day(day: dt.date, ctx: DayContext) -> pl.DataFrame:
     defect_names = (*_DEFECTS_PER_ROW, None)
     brig = _DEFECTS_PER_ROW.index("brigaded")
     defect = np.where((defect == brig) & is_comment, len(_DEFECTS_PER_ROW), defect)
+    # Spam pumps its ticker whatever the hype: bullish text, no information.
+    stance = np.where((defect == _DEFECTS_PER_ROW.index("spam")) & (tick >= 0), 1, stance)
     share_i = rng.integers(0, len(text.SHARE_COUNTS), n)
     strike = rng.integers(5, 500, n)
     codes = text.random_codes(rng, n)
