@@ -377,7 +377,7 @@ def generate_day(day: dt.date, ctx: DayContext) -> pl.DataFrame:
     for i in np.flatnonzero((names == "deleted") & deleted_kind).tolist():
         authors[i] = "[deleted]"
 
-    cols: dict[str, list] = {
+    cols: dict[str, list | np.ndarray] = {
         "post_id": ids,
         "kind": np.where(is_comment, "comment", "submission").tolist(),
         "parent_id": [
@@ -385,17 +385,17 @@ def generate_day(day: dt.date, ctx: DayContext) -> pl.DataFrame:
         ],
         "subreddit": subreddit_names,
         "author": authors,
-        "created_utc": created.tolist(),
+        "created_utc": created,
         "title": titles,
         "body": bodies,
         "url": urls,
-        "score": score.tolist(),
-        "upvote_ratio": upvote_ratio.tolist(),
-        "num_comments": num_comments.tolist(),
+        "score": score,
+        "upvote_ratio": upvote_ratio,
+        "num_comments": num_comments,
         "source": ["demo"] * n,
         "gt_tickers": [",".join(t) for t in gt_tickers],
-        "gt_sentiment": stance.tolist(),
-        "gt_hype": gt_hype.tolist(),
+        "gt_sentiment": stance.astype(np.int8),
+        "gt_hype": gt_hype,
         "gt_is_spam": is_spam,
         "gt_defect": names.tolist(),
     }
@@ -567,7 +567,7 @@ def empty_posts_frame() -> pl.DataFrame:
     return _frame({name: [] for name in _FRAME_DTYPES})
 
 
-def _frame(cols: dict[str, list]) -> pl.DataFrame:
+def _frame(cols: dict[str, list | np.ndarray]) -> pl.DataFrame:
     """One frame from the per-row lists; comment-only nulls and missing_* defects applied."""
     d = pl.col("gt_defect")
     comment = pl.col("kind") == "comment"
@@ -600,7 +600,7 @@ def _frame(cols: dict[str, list]) -> pl.DataFrame:
 
 
 def _add_duplicates(
-    cols: dict[str, list],
+    cols: dict[str, list | np.ndarray],
     rng: np.random.Generator,
     cfg: DemoWorldConfig,
     day_index: int,
@@ -649,7 +649,14 @@ def _add_duplicates(
         "gt_hype": hype.tolist(),
         "gt_defect": ["duplicate"] * n_dup,
     }
-    for name, values in cols.items():
-        values.extend(
-            new_values[name] if name in new_values else [values[i] for i in pick.tolist()]
-        )
+    for name in list(cols):
+        values = cols[name]
+        if isinstance(values, np.ndarray):
+            added = (
+                np.asarray(new_values[name], values.dtype) if name in new_values else values[pick]
+            )
+            cols[name] = np.concatenate([values, added])
+        else:
+            values.extend(
+                new_values[name] if name in new_values else [values[i] for i in pick.tolist()]
+            )
