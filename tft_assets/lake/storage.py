@@ -7,7 +7,9 @@ Layout under the base URL ``<lake>``::
 
 Writes are atomic: on local disks the frame is written to a hidden temporary file in the same
 directory and renamed over the target (``os.replace``), so a reader or a killed writer never
-sees a partial partition. On object stores (s3, gcs, az) an object only becomes visible when its
+sees a partial partition. (No fsync per file: a rename is atomic against process death, which
+is what parallel and killed runs need; an OS crash may lose the last writes, which a rerun of
+the idempotent partition restores.) On object stores (s3, gcs, az) an object only becomes visible when its
 upload completes, which gives the same guarantee.
 
 Parquet bytes are deterministic for equal frames (fixed compression, no timestamps in the
@@ -69,9 +71,7 @@ def atomic_write_parquet(frame: pl.DataFrame, path: UPath) -> str:
         try:
             with open(tmp, "wb") as fh:
                 fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
+            os.replace(tmp, target)  # atomic: readers see the old file or the whole new one
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)

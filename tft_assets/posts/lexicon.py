@@ -43,7 +43,7 @@ BUT_AFTER_SCALAR = 1.5
 _PUNCTUATION = string.punctuation
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Lexicon:
     """A token valence table and the text rewrites applied before tokenising.
 
@@ -354,8 +354,8 @@ def _compound_expr() -> pl.Expr:
     return comp.round(4).cast(pl.Float64)
 
 
-def _token_valences(tokens: pl.DataFrame, lex: Lexicon) -> pl.DataFrame:
-    """Per-token valence (column ``v``) for rows ``row``/``tok`` (tokens in text order)."""
+@lru_cache(maxsize=4)
+def _lookup_frames(lex: Lexicon) -> tuple[pl.DataFrame, pl.DataFrame]:
     lex_frame = pl.DataFrame(
         {"lw": list(lex.valence.keys()), "lex_v": list(lex.valence.values())},
         schema={"lw": pl.String, "lex_v": pl.Float64},
@@ -364,6 +364,12 @@ def _token_valences(tokens: pl.DataFrame, lex: Lexicon) -> pl.DataFrame:
         {"lw": list(lex.boosters.keys()), "boost": list(lex.boosters.values())},
         schema={"lw": pl.String, "boost": pl.Float64},
     )
+    return lex_frame, boost_frame
+
+
+def _token_valences(tokens: pl.DataFrame, lex: Lexicon) -> pl.DataFrame:
+    """Per-token valence (column ``v``) for rows ``row``/``tok`` (tokens in text order)."""
+    lex_frame, boost_frame = _lookup_frames(lex)
     stripped = pl.col("tok").str.strip_chars(_PUNCTUATION)
     w = pl.when(stripped.str.len_chars() <= 2).then(pl.col("tok")).otherwise(stripped)
     t = (
@@ -423,7 +429,8 @@ def _token_valences(tokens: pl.DataFrame, lex: Lexicon) -> pl.DataFrame:
         & pl.col("boost").is_null()
         & ~((pl.col("lw") == "kind") & (pl.col("n1") == "of") & ~last)
     )
-    h = _rules(t.filter(carrier), lex)
+    # materialise before the rules: the rule plan branches, and would re-run this part per branch
+    h = _rules(t.filter(carrier).collect().lazy(), lex)
     but = (
         pl.when(pl.col("but_pos").is_null())
         .then(pl.col("v"))
@@ -500,7 +507,7 @@ def _rules(h: pl.LazyFrame, lex: Lexicon) -> pl.LazyFrame:
             near = pl.any_horizontal(
                 [c(x).is_in(words) for x in ("lw", "p1", "p2", "p3", "n1", "n2")]
             )
-            df = df.with_columns((cond & near.fill_null(False)).alias("_idiom"))
+            df = df.with_columns((cond & near.fill_null(False)).alias("_idiom")).collect().lazy()
             df = pl.concat(
                 [
                     df.filter(~c("_idiom")),

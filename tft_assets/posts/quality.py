@@ -12,7 +12,9 @@ is better):
 ``quality_score`` is the weighted mean of the dimensions. Archive posts often carry crawl-time
 votes (score 0/1, no ratio, no comments): then engagement counts as the neutral prior
 :data:`UNKNOWN_ENGAGEMENT_PRIOR`, the vote-ratio weight moves to the other dimensions (also
-whenever the ratio is missing, as for comments), and ``quality_degraded`` says so.
+whenever the ratio is missing, as for comments), and ``quality_degraded`` says so. Spam also
+scales the total (down to :data:`SPAM_GATE_FLOOR`). A post with
+no readable text (empty, ``[deleted]``, ``[removed]``) scores 0.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ EMOJI_DENSITY_LIMIT = 0.1
 CAPS_SHARE_LIMIT = 0.7
 CAPS_MIN_LETTERS = 20
 REPEAT_RUN_CHARS = 5
+#: Multiplier of the weighted mean when the spam dimension is 0 (1.0 when it is 100).
+SPAM_GATE_FLOOR = 0.4
 
 DELETED_MARKERS = ("[deleted]", "[removed]", "[deleted by user]")
 TIER_ORDER = ("poor", "fair", "good", "excellent")
@@ -159,6 +163,10 @@ def add_quality_columns(
         + w_vote * c("quality_vote_ratio").fill_null(0.0)
         + weights.spam * c("quality_spam")
     ) / (weights.engagement + weights.content + w_vote + weights.spam)
+    # spam also gates the total (x SPAM_GATE_FLOOR for the spammiest post)
+    total = total * (SPAM_GATE_FLOOR + (1.0 - SPAM_GATE_FLOOR) * c("quality_spam") / 100.0)
+    # nothing to read (empty, deleted or removed): no other dimension can make it worth reading
+    total = pl.when(c("_len") == 0).then(0.0).otherwise(total)
     return dims.with_columns(total.clip(0.0, 100.0).round(2).alias("quality_score")).drop(
         "_len", "_up", "_lo", "_emoji", "_promo", "_repeat"
     )

@@ -103,11 +103,11 @@ def score_posts(
     cfg = config or ScoringConfig()
     if cfg.chunk_rows < 1:
         raise ValueError("chunk_rows must be >= 1")
+    if raw.height == 0:
+        return _empty_scored(raw)
     universe = cfg.universe()
     focus = cfg.focus_symbols()
     frame = conform(raw, RAW_POSTS_SCHEMA, keep_ground_truth=True)
-    if frame.height == 0:
-        return _empty_scored(frame)
     parts = [
         _score_chunk(frame.slice(off, cfg.chunk_rows), cfg, universe, focus, sentiment_model)
         for off in range(0, frame.height, cfg.chunk_rows)
@@ -205,7 +205,7 @@ def _ticker_sentiment(
         )
         sent = sent.with_columns(lexicon_compound(sent.get_column("s"), wsb_lexicon()).alias("c"))
         m = mentions.filter(pl.col("row").is_in(multi_rows)).sort("row", "start")
-        joined = m.join_asof(
+        joined = m.join_asof(  # both sides sorted just above
             sent.select("row", "start", "c").sort("row", "start"), on="start", by="row"
         )
         per_symbol = joined.group_by("row", "symbol").agg(pl.col("c").mean().round(4).alias("ts"))

@@ -7,8 +7,10 @@ Rules (applied to every token of a text at once, as Polars expressions):
   in :data:`~tft_assets.posts.universe.BLACKLIST`. An *ambiguous* symbol (one or two letters,
   or an English word such as ``OPEN``) also needs stock context (keywords, ``$40c``, ``calls``,
   ``shares`` ...) within ±:data:`CONTEXT_WINDOW_CHARS` characters, and is rejected outright in
-  shouted (mostly upper-case) text. A lower-case token (``gme``) counts only for symbols of
-  the focus set (watchlist and demo universe), 3+ letters, not an English word, with context.
+  shouted (mostly upper-case) text unless the symbol is in the focus set. A lower- or
+  title-case token (``gme``, ``Expr``) counts only for symbols of the focus set (watchlist and
+  demo universe) that are not English words; two-letter ones (``bb``) also need context.
+  Another confident ticker within the window counts as context (lists like "GME, NOK, BB").
 * ``name`` — a company name or alias (``GameStop``, ``BlackBerry``, ``General Motors``),
   one or two tokens, any case.
 
@@ -23,6 +25,7 @@ import polars as pl
 from tft_assets.posts.universe import BLACKLIST, STOCK_CONTEXT_PATTERN, TickerUniverse
 
 CONTEXT_WINDOW_CHARS = 50
+SINGLE_LETTER_WINDOW_CHARS = 15
 SHOUTING_UPPER_SHARE = 0.6
 MAX_TOKEN_CHARS = 40
 
@@ -47,7 +50,12 @@ def _token_frame(texts: pl.Series) -> pl.DataFrame:
     df = pl.DataFrame({"text": texts.cast(pl.String).fill_null("")}).with_row_index("row")
     toks = df.select(
         "row",
-        pl.col("text").str.replace_all(_SEPARATORS, " ").str.split(" ").alias("tok"),
+        pl.col("text")
+        .str.replace_all(_SEPARATORS, " ")
+        .str.replace_all("...", "   ", literal=True)
+        .str.replace_all("..", "  ", literal=True)
+        .str.split(" ")
+        .alias("tok"),
     ).with_columns(
         pl.col("tok").list.eval((pl.element().str.len_chars() + 1).cum_sum()).alias("after"),
     )
@@ -99,8 +107,9 @@ def extract_mentions(
     is_cash = core.str.contains(r"^\$[A-Za-z]{1,5}(?:[.\-][A-Za-z]{1,2})?$")
     is_upper = core.str.contains(r"^[A-Z]{1,5}(?:[.\-][A-Z]{1,2})?$")
     up_sym = core.str.replace("-", ".", literal=True)
-    is_lower = core.str.contains(r"^[a-z]{3,5}$") & core.is_in(focus_lower)
     lw = core.str.to_lowercase()
+    # ``gme``, ``Gme``, ``bb``: focus symbols written in lower/title case
+    is_lower = core.str.contains(r"^[A-Za-z][a-z]{1,4}$") & lw.is_in(focus_lower)
 
     cands = []
     cash = t.filter(is_cash).with_columns(
@@ -121,7 +130,7 @@ def extract_mentions(
     low = t.filter(is_lower & ~lw.is_in(common)).with_columns(
         core.str.to_uppercase().alias("symbol"),
         pl.lit("symbol").alias("method"),
-        pl.lit(True).alias("needs_ctx"),
+        (core.str.len_chars() <= 2).alias("needs_ctx"),
     )
     cands.append(low)
     if alias_single:
@@ -144,7 +153,7 @@ def extract_mentions(
     m = pl.concat([c.select(cols) for c in cands], how="vertical")
     if m.height == 0:
         return pl.DataFrame(schema=MENTION_SCHEMA)
-    m = _apply_context(m, texts)
+    m = _apply_context(m, texts, frozenset(focus_symbols))
     m = (
         m.with_columns(
             pl.col("method").replace_strict(_METHOD_RANK, return_dtype=pl.Int8).alias("rank")
@@ -161,27 +170,78 @@ def extract_mentions(
     )
 
 
-def _apply_context(m: pl.DataFrame, texts: pl.Series) -> pl.DataFrame:
-    """Drop ambiguous mentions without stock context nearby, or inside shouted text."""
+def _apply_context(m: pl.DataFrame, texts: pl.Series, focus: frozenset[str]) -> pl.DataFrame:
+    """Keep ambiguous mentions only with evidence, and distrust shouted text.
+
+    Evidence for an ambiguous mention: stock context (:data:`STOCK_CONTEXT_PATTERN`) within
+    ±:data:`CONTEXT_WINDOW_CHARS` characters (±:data:`SINGLE_LETTER_WINDOW_CHARS` for a
+    one-letter symbol), or a confident mention of another ticker in that window. In shouted
+    text (mostly upper case) a bare upper-case symbol outside the focus set is dropped.
+    """
+    shout = (
+        pl.DataFrame({"t": texts.cast(pl.String).fill_null("")})
+        .with_row_index("row")
+        .select(
+            "row",
+            (
+                pl.col("t").str.count_matches(r"[A-Z]")
+                > SHOUTING_UPPER_SHARE
+                * (
+                    pl.col("t").str.count_matches(r"[A-Z]")
+                    + pl.col("t").str.count_matches(r"[a-z]")
+                )
+            ).alias("shouting"),
+        )
+    )
+    m = m.join(shout, on="row", how="left")
+    m = m.filter(
+        ~(
+            pl.col("shouting")
+            & (pl.col("method") == "symbol")
+            & pl.col("core").str.contains(r"^[A-Z]")
+            & ~pl.col("symbol").is_in(list(focus))
+        )
+    ).drop("shouting")
     need = m.filter(pl.col("needs_ctx"))
     if need.height == 0:
         return m
+    sure = m.filter(~pl.col("needs_ctx"))
+    width = (
+        pl.when(pl.col("symbol").str.len_chars() == 1)
+        .then(SINGLE_LETTER_WINDOW_CHARS)
+        .otherwise(CONTEXT_WINDOW_CHARS)
+    )
+    need = need.with_columns(width.alias("_w")).with_row_index("_i")
     rows = need.get_column("row")
     txt = texts.cast(pl.String).fill_null("").gather(rows)
-    win_start = (need.get_column("start") - CONTEXT_WINDOW_CHARS).clip(0, None)
-    win_len = need.get_column("end") + CONTEXT_WINDOW_CHARS - win_start
-    probe = pl.DataFrame({"t": txt, "s": win_start, "n": win_len}).select(
-        pl.col("t").str.slice(pl.col("s"), pl.col("n")).alias("w"),
-        pl.col("t").str.count_matches(r"[A-Z]").alias("up"),
-        pl.col("t").str.count_matches(r"[a-z]").alias("lo"),
+    win_start = (need.get_column("start") - need.get_column("_w")).clip(0, None)
+    win_len = need.get_column("end") + need.get_column("_w") - win_start
+    window = pl.DataFrame({"t": txt, "s": win_start, "n": win_len}).select(
+        pl.col("t").str.slice(pl.col("s"), pl.col("n")).alias("w")
     )
-    context = probe.get_column("w").str.contains(STOCK_CONTEXT_PATTERN)
-    shouting = probe.get_column("up") > SHOUTING_UPPER_SHARE * (
-        probe.get_column("up") + probe.get_column("lo")
+    context = window.get_column("w").str.contains(STOCK_CONTEXT_PATTERN)
+    # another confident ticker nearby (lists such as "GME, NOK, BB")
+    near = (
+        need.select("_i", "row", "start", "_w")
+        .sort("row", "start")
+        .join_asof(
+            sure.select("row", pl.col("start").alias("sure_start")).sort("row", "sure_start"),
+            left_on="start",
+            right_on="sure_start",
+            by="row",
+            strategy="nearest",
+            check_sortedness=False,
+        )
+        .with_columns(
+            ((pl.col("sure_start") - pl.col("start")).abs() <= pl.col("_w"))
+            .fill_null(False)
+            .alias("near")
+        )
+        .sort("_i")
+        .get_column("near")
     )
-    keep = context & ~(shouting & need.get_column("core").str.contains(r"^[A-Z]"))
-    need = need.filter(keep)
-    return pl.concat([m.filter(~pl.col("needs_ctx")), need], how="vertical")
+    need = need.filter(context | near).drop("_w", "_i")
+    return pl.concat([sure, need], how="vertical")
 
 
 def mentions_per_row(mentions: pl.DataFrame, n_rows: int) -> pl.DataFrame:

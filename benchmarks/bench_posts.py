@@ -1,0 +1,213 @@
+"""Post intelligence benchmark: throughput, peak memory, VADER agreement, ticker and sentiment
+accuracy on real data from ``../shared/data/real`` (skipped figures say why).
+
+Throughput: ``score_posts`` end to end (quality + tickers + sentiment, lexicon ensemble) on
+200k real WSB comments (the comments file replicated). Peak memory: maximum RSS of a child
+process scoring a 1M-post partition. Both depend on the machine's free cores: the load
+average at the start is reported with them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+REAL = REPO.parent / "shared" / "data" / "real"
+COMMENTS = "wsb_comments_ticker_search_2020-08_to_2021-01_lilfetz22.csv.gz"
+THROUGHPUT_POSTS = 200_000
+MEMORY_POSTS = 1_000_000
+TARGET_POSTS_PER_S = 30_000
+TARGET_PEAK_RSS_GB = 3.0
+TARGET_PRECISION = 0.97
+TARGET_RECALL = 0.95
+TARGET_NEWS_ACCURACY = 0.80
+
+
+def _comments_frame(n: int):
+    import polars as pl
+
+    bodies = pl.read_csv(REAL / COMMENTS).get_column("body").drop_nulls()
+    reps = -(-n // bodies.len())
+    body = pl.concat([bodies] * reps).head(n)
+    return pl.DataFrame(
+        {
+            "post_id": [f"c{i}" for i in range(n)],
+            "kind": "comment",
+            "body": body,
+            "score": pl.Series([None] * n, dtype=pl.Int64),
+        }
+    )
+
+
+def _child_peak_rss(n: int) -> dict:
+    bench_dir = str(REPO / "benchmarks")
+    code = (
+        f"import sys; sys.path.insert(0, {bench_dir!r})\n"
+        "from bench_posts import _comments_frame\n"
+        "from tft_assets.posts import score_posts\n"
+        f"import time; t=time.perf_counter(); out = score_posts(_comments_frame({n}))\n"
+        "print(out.height, time.perf_counter()-t)\n"
+    )
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    if proc.returncode != 0:
+        raise RuntimeError(f"memory child failed: {proc.stderr.strip().splitlines()[-1:]}")
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    rows, seconds = proc.stdout.split()
+    return {
+        "posts": int(rows),
+        "seconds": round(float(seconds), 1),
+        "peak_rss_gb": round(max(peak_kb, before) / 1024**2, 3),
+    }
+
+
+def _vader_agreement(n: int = 3000) -> dict:
+    import numpy as np
+    import polars as pl
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from tft_assets.posts.lexicon import lexicon_compound, vader_lexicon
+
+    texts = pl.read_csv(REAL / COMMENTS).get_column("body").drop_nulls().head(n)
+    ref = SentimentIntensityAnalyzer()
+    t0 = time.perf_counter()
+    want = np.array([ref.polarity_scores(t)["compound"] for t in texts.to_list()])
+    t_ref = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    got = lexicon_compound(texts, vader_lexicon()).to_numpy()
+    t_vec = time.perf_counter() - t0
+
+    def label(x):
+        return np.where(x >= 0.05, 1, np.where(x <= -0.05, -1, 0))
+
+    return {
+        "n": int(len(texts)),
+        "exact_share": round(float(np.mean(np.abs(got - want) <= 1e-4)), 4),
+        "within_0_05_share": round(float(np.mean(np.abs(got - want) <= 0.05)), 4),
+        "label_agreement": round(float(np.mean(label(got) == label(want))), 4),
+        "reference_texts_per_s": round(len(texts) / t_ref),
+        "vectorised_texts_per_s": round(len(texts) / t_vec),
+    }
+
+
+def _tickers() -> dict:
+    import polars as pl
+
+    from tft_assets.posts import ScoringConfig
+    from tft_assets.posts.evaluation import evaluate_tickers
+
+    labels = pl.read_csv(REPO / "tft_assets_tests" / "posts" / "data" / "wsb_tickers_labelled.csv")
+    out = {"package_universe": evaluate_tickers(labels)}
+    screener = REAL / "us_tickers_nasdaq_screener_2021-02-28.csv.gz"
+    if screener.exists():
+        cfg = ScoringConfig(universe_files=(str(screener),))
+        out["with_listing_file"] = evaluate_tickers(labels, cfg)
+    best = out.get("with_listing_file", out["package_universe"])
+    out["target"] = {"precision": TARGET_PRECISION, "recall": TARGET_RECALL}
+    out["met"] = best["precision"] >= TARGET_PRECISION and best["recall"] >= TARGET_RECALL
+    return out
+
+
+def _sentiment() -> dict:
+    import polars as pl
+
+    from tft_assets.posts import distant_training_set, score_sentiment, train_classifier
+    from tft_assets.posts.lexicon import lexicon_compound, vader_lexicon
+    from tft_assets.posts.sentiment import LABELS, classification_scores, normalize_labels
+
+    def vader_labels(texts):
+        c = lexicon_compound(texts, vader_lexicon())
+        return [LABELS[2] if x >= 0.05 else LABELS[0] if x <= -0.05 else LABELS[1] for x in c]
+
+    out: dict = {}
+    train = pl.read_csv(REAL / "labeled_twitter_financial_news_sentiment_train.csv.gz")
+    valid = pl.read_csv(REAL / "labeled_twitter_financial_news_sentiment_valid.csv.gz")
+    vt, vl = valid["text"], normalize_labels(valid["label_name"]).to_list()
+    news_model = train_classifier(
+        train["text"].to_list(), normalize_labels(train["label_name"]).to_list()
+    )
+    out["news_valid"] = {
+        "vader": classification_scores(vl, vader_labels(vt)),
+        "wsb_lexicon": classification_scores(vl, score_sentiment(vt)["sentiment_label"].to_list()),
+        "ensemble_news_model": classification_scores(
+            vl, score_sentiment(vt, news_model)["sentiment_label"].to_list()
+        ),
+        "target_accuracy": TARGET_NEWS_ACCURACY,
+    }
+    out["news_valid"]["met"] = (
+        out["news_valid"]["ensemble_news_model"]["accuracy"] >= TARGET_NEWS_ACCURACY
+    )
+    stance = pl.read_csv(REPO / "tft_assets_tests" / "posts" / "data" / "wsb_stance_labelled.csv")
+    st, sl = stance["text"], stance["label"].to_list()
+    # distant supervision on WSB text disjoint from the hand-labelled file's source
+    wsb_texts = pl.concat(
+        [
+            pl.read_csv(REAL / COMMENTS)["body"],
+            pl.read_csv(REAL / "wsb_posts_2022-01-18_to_2022-01-21_kaggle_format_jcp650.csv.gz")
+            .select(pl.concat_str(["title", "body"], separator="\n", ignore_nulls=True))
+            .to_series(),
+        ]
+    )
+    distant = distant_training_set(wsb_texts)
+    wsb_model = train_classifier(distant["text"].to_list(), distant["label"].to_list())
+    out["wsb_stance_hand_labelled"] = {
+        "label_counts": {k: sl.count(k) for k in LABELS},
+        "always_bullish": classification_scores(sl, ["bullish"] * len(sl)),
+        "vader": classification_scores(sl, vader_labels(st)),
+        "wsb_lexicon": classification_scores(sl, score_sentiment(st)["sentiment_label"].to_list()),
+        "ensemble_news_model": classification_scores(
+            sl, score_sentiment(st, news_model)["sentiment_label"].to_list()
+        ),
+        "ensemble_distant_wsb_model": classification_scores(
+            sl, score_sentiment(st, wsb_model)["sentiment_label"].to_list()
+        ),
+        "distant_training_rows": distant.height,
+    }
+    return out
+
+
+def run() -> dict:
+    """Measured figures with targets (see the module docstring)."""
+    if not (REAL / COMMENTS).exists():
+        return {"skipped": f"real data not found under {REAL}"}
+    from tft_assets.posts import score_posts
+
+    load = os.getloadavg()[0]
+    frame = _comments_frame(THROUGHPUT_POSTS)
+    score_posts(frame.head(1000))  # warm caches (universe, lexicon tables)
+    t0 = time.perf_counter()
+    cpu0 = time.process_time()
+    scored = score_posts(frame)
+    wall = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
+    throughput = {
+        "posts": scored.height,
+        "seconds": round(wall, 2),
+        "posts_per_s": round(scored.height / wall),
+        "cpu_seconds": round(cpu, 2),
+        "posts_per_cpu_s": round(scored.height / cpu),
+        "cores": os.cpu_count(),
+        "load_average_at_start": round(load, 2),
+        "target_posts_per_s": TARGET_POSTS_PER_S,
+        "met": scored.height / wall >= TARGET_POSTS_PER_S,
+    }
+    memory = _child_peak_rss(MEMORY_POSTS)
+    memory["target_gb"] = TARGET_PEAK_RSS_GB
+    memory["met"] = memory["peak_rss_gb"] < TARGET_PEAK_RSS_GB
+    return {
+        "throughput": throughput,
+        "memory_1m_posts": memory,
+        "vader_agreement": _vader_agreement(),
+        "tickers": _tickers(),
+        "sentiment": _sentiment(),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))

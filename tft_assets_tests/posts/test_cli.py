@@ -1,0 +1,85 @@
+"""CLI: eval tickers / eval sentiment / sentiment train / score-posts, MLflow in a temp dir."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+
+from tft_assets.cli import main
+from tft_assets.posts import load_registered_sentiment_model
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    monkeypatch.setenv("TFT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'data' / 'mlflow.db'}")
+    return tmp_path
+
+
+def _json_out(capsys) -> dict:
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_eval_tickers(isolated, capsys) -> None:
+    path = isolated / "labels.csv"
+    pl.DataFrame(
+        {"text": ["$GME and TSLA", "nothing", "GameStop"], "symbols": ["GME TSLA", "", "GME AMC"]}
+    ).write_csv(path)
+    assert main(["eval", "tickers", str(path)]) == 0
+    out = _json_out(capsys)
+    assert out["precision"] == 1.0 and out["recall"] == 0.75 and out["n"] == 3
+
+
+@pytest.mark.slow  # MLflow's SQLite store creation and model logging take ~30-60 s here
+def test_train_register_and_eval_sentiment(isolated, capsys) -> None:
+    uri = f"sqlite:///{isolated / 'data' / 'mlflow.db'}"
+    assert load_registered_sentiment_model(uri) is None
+    bull = [f"great quarter, strong growth number {i}, shares rally" for i in range(30)]
+    bear = [f"weak outlook, losses widen {i}, shares slump" for i in range(30)]
+    neu = [f"company schedules meeting number {i} for tuesday" for i in range(30)]
+    path = isolated / "train.csv"
+    pl.DataFrame(
+        {"text": bull + bear + neu, "label": ["bullish"] * 30 + ["bearish"] * 30 + ["neutral"] * 30}
+    ).write_csv(path)
+    assert main(["sentiment", "train", str(path)]) == 0
+    trained = _json_out(capsys)
+    assert trained["version"] == "1" and trained["n"] == 90
+    model = load_registered_sentiment_model(uri)
+    assert model is not None and model.registered_version == "1"
+    assert (isolated / "data" / "mlartifacts").is_dir()  # artifacts under the data dir
+    assert main(["eval", "sentiment", str(path)]) == 0
+    ev = _json_out(capsys)
+    assert ev["model"] == "tft-sentiment/1" and ev["accuracy"] >= 0.9
+
+
+def test_score_posts_csv_and_parquet(isolated, capsys) -> None:
+    src = isolated / "posts.csv"
+    pl.DataFrame(
+        {
+            "id": ["a1", "a2"],
+            "author": ["alice", "bob"],
+            "created_utc": [1611700000, 1611700100],
+            "title": ["GME to the moon", None],
+            "selftext": ["Buying more $GME shares 🚀", "[deleted]"],
+            "score": [120, 1],
+            "num_comments": [30, 0],
+        }
+    ).write_csv(src)
+    for ext in ("parquet", "csv"):
+        dst = isolated / f"out.{ext}"
+        assert main(["score-posts", str(src), str(dst)]) == 0
+        df = pl.read_parquet(dst) if ext == "parquet" else pl.read_csv(dst)
+        assert {"id", "quality_score", "quality_tier", "is_quality", "tickers", "sentiment"} <= set(
+            df.columns
+        )
+        assert "author" not in df.columns
+        assert df.height == 2
+        assert "alice" not in dst.read_bytes().decode("utf-8", "replace")
+
+
+def test_score_posts_rejects_bad_output(isolated) -> None:
+    src = isolated / "p.csv"
+    pl.DataFrame({"id": ["x"], "body": ["hi"]}).write_csv(src)
+    assert main(["score-posts", str(src), str(isolated / "out.txt")]) == 1
