@@ -210,7 +210,9 @@ def _prices_expectations(gxe: Any) -> list[tuple[str, Any]]:
     out += [
         (
             f"{a}_ge_{b}",
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A=a, column_B=b, or_equal=True),
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A=a, column_B=b, or_equal=True, ignore_row_if="either_value_is_missing"
+            ),
         )
         for a, b in pairs
     ]
