@@ -9,7 +9,11 @@ import polars as pl
 
 from tft_assets.calendar import trading_days
 from tft_assets.features.config import FeatureConfig
-from tft_assets.features.price import assert_no_ground_truth, compute_price_features, prepare_prices
+from tft_assets.features.price import (
+    assert_no_ground_truth,
+    prepare_prices,
+    price_features_from_prepared,
+)
 from tft_assets.features.registry import FEATURE_NAMES
 from tft_assets.features.sentiment import (
     MENTIONS_SCHEMA,
@@ -43,8 +47,8 @@ def compute_features_with_inputs(
     config = config or FeatureConfig()
     if end is not None:
         prices = prices.filter(pl.col("date").cast(pl.Date) <= end)
-    price_feats = compute_price_features(prices, config)
     px = prepare_prices(prices, config)
+    price_feats = price_features_from_prepared(px, config)
     if px.is_empty():
         empty = pl.DataFrame(
             schema={
@@ -66,7 +70,16 @@ def compute_features_with_inputs(
             & pl.col("ticker").is_in(tickers)
         )
     sent = sentiment_features_from_mentions(mentions, sessions, tickers, config)
-    frame = price_feats.join(sent, on=["ticker", "date"], how="left").with_columns(
+    if (
+        sent.height == price_feats.height
+        and sent["date"].equals(price_feats["date"])
+        and sent["ticker"].equals(price_feats["ticker"])
+    ):
+        # Every ticker priced on every session (the common case): the grids align row by row.
+        joined = pl.concat([price_feats, sent.drop("ticker", "date")], how="horizontal")
+    else:
+        joined = price_feats.join(sent, on=["ticker", "date"], how="left", maintain_order="left")
+    frame = joined.with_columns(
         (
             pl.col("sentiment_trend_7d") - (config.divergence_price_scale * pl.col("ret_5d")).tanh()
         ).alias("sentiment_divergence")

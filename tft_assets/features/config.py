@@ -42,7 +42,7 @@ class FeatureConfig:
     anomaly_z: float = 3.0  # |z| against the ticker's own history above which a value is flagged
     anomaly_window_sessions: int = 60  # history (sessions before D) of that z-score
     anomaly_min_sessions: int = 20  # fewer non-null past values: no flag
-    isolation_trees: int = 50
+    isolation_trees: int = 25
     isolation_seed: int = 0
     corr_threshold: float = 0.95
 

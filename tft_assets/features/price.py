@@ -66,74 +66,107 @@ def prepare_prices(prices: pl.DataFrame, config: FeatureConfig) -> pl.DataFrame:
         )
         .sort("ticker", "date")
     )
-    if df.select(pl.struct("ticker", "date").is_duplicated().any()).item():
+    dup = (pl.col("ticker") == pl.col("ticker").shift(1)) & (
+        pl.col("date") == pl.col("date").shift(1)
+    )
+    if df.select(dup.any()).item():
         raise ValueError("prices hold duplicate (ticker, date) rows")
     return df
 
 
-def price_feature_exprs(config: FeatureConfig) -> list[pl.Expr]:
-    """Polars expressions (over a frame sorted by ticker, date with P/H/L/V) for every price feature."""
+def price_features_from_prepared(px: pl.DataFrame, config: FeatureConfig) -> pl.DataFrame:
+    """Price features from :func:`prepare_prices` output (sorted by ticker, date).
+
+    Computed in stages so that shared intermediates (previous close, true range, EMAs, rolling
+    moments) are evaluated once; every window/EWM runs per ticker (``over``), so it is causal and
+    never crosses tickers.
+    """
     c = config
-    g = "ticker"
+    g = "_tid"  # integer ticker id: grouping on it is cheaper than on the string
     P, H, L, V = pl.col("P"), pl.col("H"), pl.col("L"), pl.col("V")
-
-    diff = P.diff()
-    up = pl.when(diff > 0).then(diff).otherwise(0.0)
-    down = pl.when(diff < 0).then(-diff).otherwise(0.0)
-    a_rsi = 1.0 / c.rsi_window_sessions
-    ema_up = up.ewm_mean(alpha=a_rsi, adjust=False, min_samples=c.rsi_window_sessions).over(g)
-    ema_dn = down.ewm_mean(alpha=a_rsi, adjust=False, min_samples=c.rsi_window_sessions).over(g)
-    rsi = pl.when(ema_dn == 0).then(100.0).otherwise(100.0 - 100.0 / (1.0 + ema_up / ema_dn))
-
-    ema_fast = P.ewm_mean(span=c.macd_fast_sessions, adjust=False, min_samples=c.macd_fast_sessions)
-    ema_slow = P.ewm_mean(span=c.macd_slow_sessions, adjust=False, min_samples=c.macd_slow_sessions)
-    macd = (ema_fast - ema_slow).over(g)
-
-    mavg = P.rolling_mean(c.bb_window_sessions).over(g)
-    mstd = P.rolling_std(c.bb_window_sessions, ddof=0).over(g)
-    width = 2.0 * c.bb_num_std * mstd
-
-    sma_f = P.rolling_mean(c.sma_fast_sessions).over(g)
-    sma_s = P.rolling_mean(c.sma_slow_sessions).over(g)
-
-    prev_close = P.shift(1).over(g)
-    tr = pl.max_horizontal(H - L, (H - prev_close).abs(), (L - prev_close).abs())
-    w = c.atr_window_sessions
-    row = pl.int_range(pl.len()).over(g)
-    tr_seeded = (
-        pl.when(row < w - 1)
-        .then(None)
-        .when(row == w - 1)
-        .then(tr.rolling_mean(w).over(g))
-        .otherwise(tr)
+    px = px.with_columns(
+        (pl.col("ticker") != pl.col("ticker").shift(1)).fill_null(True).cum_sum().alias(g)
     )
-    atr = tr_seeded.ewm_mean(alpha=1.0 / w, adjust=False).over(g)
-
-    log_ret = (P / prev_close).log()
-    return [
-        (P / P.shift(1) - 1.0).over(g).alias("ret_1d"),
-        (P / P.shift(5) - 1.0).over(g).alias("ret_5d"),
-        (P / P.shift(20) - 1.0).over(g).alias("ret_20d"),
-        rsi.alias("rsi_14"),
-        macd.alias("macd"),
-        macd.ewm_mean(span=c.macd_signal_sessions, adjust=False, min_samples=c.macd_signal_sessions)
+    w_atr = c.atr_window_sessions
+    s1 = px.with_columns(
+        P.shift(1).over(g).alias("_prev"),
+        P.shift(5).over(g).alias("_p5"),
+        P.shift(20).over(g).alias("_p20"),
+        pl.int_range(pl.len()).over(g).alias("_row"),
+    )
+    prev = pl.col("_prev")
+    diff = P - prev
+    s2 = s1.with_columns(
+        pl.when(diff > 0).then(diff).otherwise(0.0).alias("_up"),
+        pl.when(diff < 0).then(-diff).otherwise(0.0).alias("_dn"),
+        pl.max_horizontal(H - L, (H - prev).abs(), (L - prev).abs()).alias("_tr"),
+        (P / prev).log().alias("_logret"),
+    )
+    a_rsi = 1.0 / c.rsi_window_sessions
+    s3 = s2.with_columns(
+        pl.col("_up")
+        .ewm_mean(alpha=a_rsi, adjust=False, min_samples=c.rsi_window_sessions)
+        .over(g)
+        .alias("_eu"),
+        pl.col("_dn")
+        .ewm_mean(alpha=a_rsi, adjust=False, min_samples=c.rsi_window_sessions)
+        .over(g)
+        .alias("_ed"),
+        (
+            P.ewm_mean(span=c.macd_fast_sessions, adjust=False, min_samples=c.macd_fast_sessions)
+            - P.ewm_mean(span=c.macd_slow_sessions, adjust=False, min_samples=c.macd_slow_sessions)
+        )
+        .over(g)
+        .alias("macd"),
+        P.rolling_mean(c.bb_window_sessions).over(g).alias("_mavg"),
+        P.rolling_std(c.bb_window_sessions, ddof=0).over(g).alias("_mstd"),
+        P.rolling_mean(c.sma_fast_sessions).over(g).alias("sma_10"),
+        P.rolling_mean(c.sma_slow_sessions).over(g).alias("sma_50"),
+        pl.col("_tr").rolling_mean(w_atr).over(g).alias("_tr_mean"),
+        pl.col("_logret").rolling_std(c.vol_window_sessions, ddof=1).over(g).alias("_vol"),
+        V.rolling_mean(c.volume_window_sessions).over(g).alias("_vmean"),
+    )
+    # ATR (Wilder) = EWM(alpha=1/w, adjust=False) seeded with the mean of the first w true ranges.
+    row = pl.col("_row")
+    s4 = s3.with_columns(
+        pl.col("macd")
+        .ewm_mean(span=c.macd_signal_sessions, adjust=False, min_samples=c.macd_signal_sessions)
         .over(g)
         .alias("macd_signal"),
-        pl.lit(None, pl.Float64).alias("macd_hist"),  # filled below from macd and macd_signal
+        pl.when(row < w_atr - 1)
+        .then(None)
+        .when(row == w_atr - 1)
+        .then(pl.col("_tr_mean"))
+        .otherwise(pl.col("_tr"))
+        .ewm_mean(alpha=1.0 / w_atr, adjust=False)
+        .over(g)
+        .alias("atr_14"),
+    )
+    eu, ed = pl.col("_eu"), pl.col("_ed")
+    width = 2.0 * c.bb_num_std * pl.col("_mstd")
+    mavg = pl.col("_mavg")
+    sma_f, sma_s = pl.col("sma_10"), pl.col("sma_50")
+    return s4.select(
+        "ticker",
+        "date",
+        (P / prev - 1.0).alias("ret_1d"),
+        (P / pl.col("_p5") - 1.0).alias("ret_5d"),
+        (P / pl.col("_p20") - 1.0).alias("ret_20d"),
+        pl.when(ed == 0).then(100.0).otherwise(100.0 - 100.0 / (1.0 + eu / ed)).alias("rsi_14"),
+        "macd",
+        "macd_signal",
+        (pl.col("macd") - pl.col("macd_signal")).alias("macd_hist"),
         pl.when(width > 0).then((P - (mavg - 0.5 * width)) / width).alias("bb_pct_b"),
         (width / mavg).alias("bb_bandwidth"),
-        sma_f.alias("sma_10"),
-        sma_s.alias("sma_50"),
+        "sma_10",
+        "sma_50",
         (sma_f - sma_s).sign().alias("sma_cross"),
         (sma_f / sma_s - 1.0).alias("sma_distance"),
-        atr.alias("atr_14"),
-        (atr / P).alias("atr_pct_14"),
-        (
-            log_ret.rolling_std(c.vol_window_sessions, ddof=1).over(g)
-            * math.sqrt(c.trading_days_per_year)
-        ).alias("realized_vol_20"),
-        (V / V.rolling_mean(c.volume_window_sessions).over(g)).alias("volume_ratio_20"),
-    ]
+        "atr_14",
+        (pl.col("atr_14") / P).alias("atr_pct_14"),
+        (pl.col("_vol") * math.sqrt(c.trading_days_per_year)).alias("realized_vol_20"),
+        (V / pl.col("_vmean")).alias("volume_ratio_20"),
+    ).with_columns([pl.col(n).cast(pl.Float64).fill_nan(None) for n in PRICE_FEATURES])
 
 
 def compute_price_features(
@@ -144,14 +177,8 @@ def compute_price_features(
     ``prices``: long frame with at least ``date, ticker, open, high, low, close, volume``
     (``adj_close`` used when ``config.use_adj_close``; other columns ignored). Returns
     ``ticker, date`` plus :data:`PRICE_FEATURES` (Float64), sorted by (ticker, date), one row per
-    input row with a positive close. Warm-up rows hold nulls.
+    input row with a positive close. Warm-up rows hold nulls; NaN (0/0 on flat prices) is
+    reported as null, never as a number.
     """
     config = config or FeatureConfig()
-    px = prepare_prices(prices, config)
-    out = (
-        px.with_columns(price_feature_exprs(config))
-        .with_columns((pl.col("macd") - pl.col("macd_signal")).alias("macd_hist"))
-        .select("ticker", "date", *[pl.col(n).cast(pl.Float64) for n in PRICE_FEATURES])
-    )
-    # NaN (0/0 on flat prices) is reported as missing, never as a number.
-    return out.with_columns([pl.col(n).fill_nan(None) for n in PRICE_FEATURES])
+    return price_features_from_prepared(prepare_prices(prices, config), config)

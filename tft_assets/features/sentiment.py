@@ -13,11 +13,10 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from tft_assets.calendar import MARKET_CLOSE_TIME, trading_days
+from tft_assets.calendar import market_close_utc, trading_days
 from tft_assets.features.config import FeatureConfig
 from tft_assets.features.price import assert_no_ground_truth
 from tft_assets.features.registry import FEATURE_SPECS
-from tft_assets.settings import MARKET_TIMEZONE
 
 #: Posts-only sentiment features (``sentiment_divergence`` also needs prices: see ``compute_features``).
 POSTS_ONLY_FEATURES: tuple[str, ...] = (
@@ -55,30 +54,33 @@ _SESSION_LOOKUP_SLACK_DAYS = 15
 def assign_sessions(created_utc: pl.Series) -> pl.Series:
     """Trading session (Date) each timestamp feeds; vectorised ``calendar.session_of``.
 
-    ``created_utc``: Datetime (UTC or naive UTC). Nulls stay null.
+    A timestamp belongs to the first session whose 16:00 ET close is strictly after it, which is
+    the same as: strictly before D's close and at or after the previous session's close -> D.
+    ``created_utc``: Datetime (UTC, or naive meaning UTC). Nulls stay null.
     """
     ts = created_utc
     if ts.dtype.time_zone is None:  # type: ignore[union-attr]
         ts = ts.dt.replace_time_zone("UTC")
-    local = ts.dt.convert_time_zone(MARKET_TIMEZONE)
-    after_close = local.dt.time() >= MARKET_CLOSE_TIME
-    cand = pl.DataFrame({"d": local.dt.date(), "a": after_close}).select(
-        pl.when(pl.col("a"))
-        .then(pl.col("d") + pl.duration(days=1))
-        .otherwise(pl.col("d"))
-        .alias("c")
-    )["c"]
-    valid = cand.drop_nulls()
+    micros = ts.dt.convert_time_zone("UTC").dt.epoch("us")
+    valid = micros.drop_nulls()
     if valid.is_empty():
-        return pl.Series(created_utc.name, [None] * len(cand), dtype=pl.Date)
-    lo, hi = valid.min(), valid.max()
-    sessions = np.array(
-        trading_days(lo, hi + dt.timedelta(days=_SESSION_LOOKUP_SLACK_DAYS)), dtype="datetime64[D]"
+        return pl.Series(created_utc.name, [None] * len(ts), dtype=pl.Date)
+    lo = dt.datetime.fromtimestamp(valid.min() / 1e6, dt.UTC).date() - dt.timedelta(
+        days=_SESSION_LOOKUP_SLACK_DAYS
     )
-    c = cand.cast(pl.Int32).fill_null(0).to_numpy().astype("datetime64[D]")
-    idx = np.searchsorted(sessions, c, side="left")
-    out = pl.Series(created_utc.name, sessions[np.minimum(idx, len(sessions) - 1)]).cast(pl.Date)
-    return out.set(cand.is_null(), None) if cand.null_count() else out
+    hi = dt.datetime.fromtimestamp(valid.max() / 1e6, dt.UTC).date() + dt.timedelta(
+        days=_SESSION_LOOKUP_SLACK_DAYS
+    )
+    sessions = trading_days(lo, hi)
+    closes = np.array(
+        [int(market_close_utc(d).timestamp()) * 1_000_000 for d in sessions], dtype=np.int64
+    )
+    idx = np.searchsorted(closes, micros.fill_null(0).to_numpy(), side="right")
+    out = pl.Series(
+        created_utc.name,
+        np.array(sessions, dtype="datetime64[D]")[np.minimum(idx, len(sessions) - 1)],
+    ).cast(pl.Date)
+    return out.set(micros.is_null(), None) if micros.null_count() else out
 
 
 def quality_mentions(scored_posts: pl.DataFrame) -> pl.DataFrame:
@@ -109,7 +111,10 @@ def quality_mentions(scored_posts: pl.DataFrame) -> pl.DataFrame:
         .alias("ticker_sentiment"),
         assign_sessions(posts["created_utc"]).alias("session"),
     )
-    return (
+    has_repeats = posts.select(
+        (pl.col("tickers").list.n_unique() != pl.col("tickers").list.len()).any()
+    ).item()
+    mentions = (
         posts.explode(["tickers", "ticker_sentiment"])
         .filter(pl.col("tickers").is_not_null())
         .select(
@@ -123,9 +128,10 @@ def quality_mentions(scored_posts: pl.DataFrame) -> pl.DataFrame:
             .cast(pl.Float64)
             .alias("sentiment"),
         )
-        .unique(["post_id", "ticker"], keep="first", maintain_order=True)
-        .sort("session", "ticker", "post_id")
     )
+    if has_repeats:  # a symbol listed twice in one post counts once
+        mentions = mentions.unique(["post_id", "ticker"], keep="first", maintain_order=True)
+    return mentions.sort("session", "ticker", "post_id")
 
 
 def sentiment_features_from_mentions(
@@ -140,30 +146,53 @@ def sentiment_features_from_mentions(
     session outside ``sessions`` or of a ticker outside ``tickers`` are ignored.
     """
     c = config
-    grid = pl.DataFrame({"ticker": sorted(set(tickers))}, schema={"ticker": pl.String}).join(
-        pl.DataFrame({"date": sorted(set(sessions))}, schema={"date": pl.Date}), how="cross"
-    )
+    tick = pl.Series("ticker", sorted(set(tickers)), dtype=pl.String)
+    sess = np.array(sorted(set(sessions)), dtype="datetime64[D]")
+    n_t, n_s = tick.len(), len(sess)
     thr = c.sentiment_extreme
-    daily = mentions.group_by("ticker", "session").agg(
-        pl.len().alias("n"),
-        (pl.col("weight") * pl.col("sentiment"))
-        .filter(pl.col("sentiment").is_not_null())
-        .sum()
-        .alias("sw"),
-        pl.col("weight").filter(pl.col("sentiment").is_not_null()).sum().alias("w"),
-        pl.col("sentiment").is_not_null().sum().alias("ns"),
-        (pl.col("sentiment") > thr).sum().alias("xp"),
-        (pl.col("sentiment") < -thr).sum().alias("xn"),
+    # Daily aggregates, scattered into the dense (ticker-major, session-minor) grid by position.
+    known = mentions.filter(
+        pl.col("ticker").is_in(tick.implode())
+        & pl.col("session").is_in(pl.Series(sess).cast(pl.Date).implode())
     )
-    df = (
-        grid.join(daily.rename({"session": "date"}), on=["ticker", "date"], how="left")
-        .with_columns(
-            pl.col("n", "ns", "xp", "xn").fill_null(0).cast(pl.Int64),
-            pl.col("sw", "w").fill_null(0.0),
+    daily = (
+        known.with_columns(
+            pl.col("ticker").cast(pl.Enum(tick)).to_physical().cast(pl.Int64).alias("_ti")
         )
-        .sort("ticker", "date")
+        .group_by("_ti", "session")
+        .agg(
+            pl.len().alias("n"),
+            (pl.col("weight") * pl.col("sentiment"))
+            .filter(pl.col("sentiment").is_not_null())
+            .sum()
+            .alias("sw"),
+            pl.col("weight").filter(pl.col("sentiment").is_not_null()).sum().alias("w"),
+            pl.col("sentiment").is_not_null().sum().alias("ns"),
+            (pl.col("sentiment") > thr).sum().alias("xp"),
+            (pl.col("sentiment") < -thr).sum().alias("xn"),
+        )
     )
-    g = "ticker"
+    pos = daily["_ti"].to_numpy() * n_s + np.searchsorted(sess, daily["session"].to_numpy())
+    cols: dict[str, np.ndarray] = {}
+    for name, dtype in (
+        ("n", np.int64),
+        ("ns", np.int64),
+        ("xp", np.int64),
+        ("xn", np.int64),
+        ("sw", np.float64),
+        ("w", np.float64),
+    ):
+        arr = np.zeros(n_t * n_s, dtype=dtype)
+        arr[pos] = daily[name].to_numpy()
+        cols[name] = arr
+    df = pl.DataFrame(
+        {
+            "_tid": np.repeat(np.arange(n_t, dtype=np.int32), n_s),
+            "date": pl.Series(np.tile(sess, n_t)).cast(pl.Date),
+            **cols,
+        }
+    )
+    g = "_tid"
     n = pl.col("n").cast(pl.Float64)
     zw = c.mention_z_window_sessions
     prev_mean = n.shift(1).rolling_mean(zw).over(g)
@@ -200,7 +229,11 @@ def sentiment_features_from_mentions(
         .over(g)
         .alias("sentiment_momentum")
     )
-    return out.select("ticker", "date", *[pl.col(f).cast(pl.Float64) for f in POSTS_ONLY_FEATURES])
+    return out.select(
+        tick.gather(out["_tid"].to_numpy()).alias("ticker"),
+        "date",
+        *[pl.col(f).cast(pl.Float64) for f in POSTS_ONLY_FEATURES],
+    )
 
 
 def compute_sentiment_features(

@@ -94,37 +94,45 @@ def make_snapshot_id(day: dt.date, builder_config: str, input_checksum: str) -> 
     )
 
 
-def anomaly_flags(features: pl.DataFrame, config: FeatureConfig) -> pl.DataFrame:
-    """Per-row ``anomaly_count`` and ``anomaly_features`` for a features frame sorted by (ticker, date).
+def anomaly_flags(
+    day_frame: pl.DataFrame,
+    history: pl.DataFrame,
+    past_sessions: list[dt.date],
+    config: FeatureConfig,
+) -> pl.DataFrame:
+    """Add ``anomaly_count`` and ``anomaly_features`` to the rows of one day.
 
-    A value is flagged when its z-score against the same ticker's previous
-    ``anomaly_window_sessions`` values (at least ``anomaly_min_sessions`` non-null, std > 0)
-    exceeds ``anomaly_z`` in absolute value. Causal, so a day's flags do not depend on later rows.
+    A value is flagged when its z-score against the same ticker's values on ``past_sessions``
+    (the ``anomaly_window_sessions`` sessions before D, at least ``anomaly_min_sessions``
+    non-null, std > 0) exceeds ``anomaly_z`` in absolute value. ``history`` holds feature rows
+    covering ``past_sessions``; the statistics come from a dense (ticker, session, feature)
+    array, so they depend on those values only.
     """
-    w, m = config.anomaly_window_sessions, config.anomaly_min_sessions
-
-    def flag(f: str) -> pl.Expr:
-        prev = pl.col(f).shift(1)
-        mean = prev.rolling_mean(w, min_samples=m)
-        std = prev.rolling_std(w, min_samples=m)
-        z = ((pl.col(f) - mean) / std).over("ticker")
-        return (
-            pl.when(std.over("ticker") > 0).then(z.abs() > config.anomaly_z).otherwise(False)
-        ).fill_null(False)
-
-    flags = features.select([flag(f).alias(f) for f in FEATURE_NAMES])
-    return features.with_columns(
-        flags.select(pl.sum_horizontal(pl.all()).cast(pl.Int64)).to_series().alias("anomaly_count"),
-        flags.select(
-            pl.concat_str(
-                [pl.when(pl.col(f)).then(pl.lit(f)) for f in FEATURE_NAMES],
-                separator=",",
-                ignore_nulls=True,
-            )
+    n_t, n_f = day_frame.height, len(FEATURE_NAMES)
+    flags = np.zeros((n_t, n_f), dtype=bool)
+    if n_t and len(past_sessions) >= config.anomaly_min_sessions:
+        grid = day_frame.select("ticker").join(
+            pl.DataFrame({"date": past_sessions}, schema={"date": pl.Date}), how="cross"
         )
-        .to_series()
-        .fill_null("")
-        .alias("anomaly_features"),
+        window = grid.join(history, on=["ticker", "date"], how="left", maintain_order="left")
+        x = (
+            window.select(FEATURE_NAMES)
+            .to_numpy()
+            .astype(np.float64)
+            .reshape(n_t, len(past_sessions), n_f)
+        )
+        count = np.sum(~np.isnan(x), axis=1)
+        enough = count >= config.anomaly_min_sessions
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.nanmean(np.where(enough[:, None, :], x, 0.0), axis=1)
+            std = np.nanstd(np.where(enough[:, None, :], x, 0.0), axis=1, ddof=1)
+            today = day_frame.select(FEATURE_NAMES).to_numpy().astype(np.float64)
+            z = (today - mean) / std
+        flags = enough & (std > 0) & (np.abs(np.nan_to_num(z, nan=0.0)) > config.anomaly_z)
+    names = np.array(FEATURE_NAMES)
+    return day_frame.with_columns(
+        pl.Series("anomaly_count", flags.sum(axis=1), dtype=pl.Int64),
+        pl.Series("anomaly_features", [",".join(names[row]) for row in flags], dtype=pl.String),
     )
 
 
@@ -189,6 +197,11 @@ def _finalise_day(
     builder_config = config.to_json()
     sid = make_snapshot_id(day, builder_config, input_checksum)
     day_frame = features.filter(pl.col("date") == day).sort("ticker")
+    past = [d for d in inputs.sessions if d < day][-config.anomaly_window_sessions :]
+    history = (
+        features.filter(pl.col("date").is_between(past[0], past[-1])) if past else features.clear()
+    )
+    day_frame = anomaly_flags(day_frame, history, past, config)
     day_frame = _with_isolation_scores(day_frame, config)
     frame = day_frame.with_columns(
         pl.lit(sid, pl.String).alias("snapshot_id"),
@@ -259,7 +272,6 @@ def build_feature_snapshots(
     features, inputs = compute_features_with_inputs(
         prices_history, scored_posts_history, config, end=wanted[-1]
     )
-    features = anomaly_flags(features, config)
     chain = _input_chain(inputs)
     return {
         d: _finalise_day(d, features, inputs, _checksum_at(chain, inputs.sessions, d), config)
