@@ -429,8 +429,7 @@ def _token_valences(tokens: pl.DataFrame, lex: Lexicon) -> pl.DataFrame:
         & pl.col("boost").is_null()
         & ~((pl.col("lw") == "kind") & (pl.col("n1") == "of") & ~last)
     )
-    # materialise before the rules: the rule plan branches, and would re-run this part per branch
-    h = _rules(t.filter(carrier).collect().lazy(), lex)
+    h = _rules(t.filter(carrier), lex)
     but = (
         pl.when(pl.col("but_pos").is_null())
         .then(pl.col("v"))
@@ -459,7 +458,9 @@ def _rules(h: pl.LazyFrame, lex: Lexicon) -> pl.LazyFrame:
         .then(pl.when(v > 0).then(v + CAPS_INCREMENT).otherwise(v - CAPS_INCREMENT))
         .otherwise(v)
     )
-    df = h.with_columns(v.alias("v"))
+    # Eager on purpose: each step redefines ``v`` from the previous one several times, which a
+    # lazy plan would inline into one exponentially large expression.
+    df = h.collect().with_columns(v.alias("v"))
     neg = lex.negations
     special = lex.special_cases
     boost_ngrams = {k: val for k, val in lex.boosters.items() if " " in k}
@@ -507,7 +508,7 @@ def _rules(h: pl.LazyFrame, lex: Lexicon) -> pl.LazyFrame:
             near = pl.any_horizontal(
                 [c(x).is_in(words) for x in ("lw", "p1", "p2", "p3", "n1", "n2")]
             )
-            df = df.with_columns((cond & near.fill_null(False)).alias("_idiom")).collect().lazy()
+            df = df.with_columns((cond & near.fill_null(False)).alias("_idiom"))
             df = pl.concat(
                 [
                     df.filter(~c("_idiom")),
@@ -521,7 +522,7 @@ def _rules(h: pl.LazyFrame, lex: Lexicon) -> pl.LazyFrame:
         .then(NEGATION_SCALAR)
         .otherwise(1.0)
     )
-    return df.with_columns((c("v") * least).alias("v"))
+    return df.with_columns((c("v") * least).alias("v")).lazy()
 
 
 def _idioms(special: dict[str, float], boost_ngrams: dict[str, float]) -> pl.Expr:

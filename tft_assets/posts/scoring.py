@@ -206,7 +206,10 @@ def _ticker_sentiment(
         sent = sent.with_columns(lexicon_compound(sent.get_column("s"), wsb_lexicon()).alias("c"))
         m = mentions.filter(pl.col("row").is_in(multi_rows)).sort("row", "start")
         joined = m.join_asof(  # both sides sorted just above
-            sent.select("row", "start", "c").sort("row", "start"), on="start", by="row"
+            sent.select("row", "start", "c").sort("row", "start"),
+            on="start",
+            by="row",
+            check_sortedness=False,
         )
         per_symbol = joined.group_by("row", "symbol").agg(pl.col("c").mean().round(4).alias("ts"))
         exploded = exploded.join(per_symbol, on=["row", "symbol"], how="left")
