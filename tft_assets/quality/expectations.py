@@ -23,8 +23,8 @@ Suites (each expectation has a stable ``name``, used as the check metadata key):
     ``high_ge_close``, ``open_ge_low``, ``close_ge_low``, ``volume_non_negative``,
     ``split_ratio_positive``.
 
-Column-map expectations ignore nulls (GX semantics), so each column's null rule is its own
-expectation. Great Expectations and pandas are imported inside the function (importing GX
+Column-map expectations ignore nulls (GX semantics) and the OHLC pair rules skip a row where
+either value is null, so each column's null rule is its own expectation and a null counts once. Great Expectations and pandas are imported inside the function (importing GX
 costs seconds).
 """
 

@@ -347,28 +347,45 @@ def _float(expr: pl.Expr) -> pl.Expr:
     return expr.cast(pl.String, strict=False).str.strip_chars().cast(pl.Float64, strict=False)
 
 
-def _timestamp(expr: pl.Expr) -> pl.Expr:
-    """UTC datetime from epoch seconds (ms when > 1e11), or ISO-8601 text; else null."""
-    text = expr.cast(pl.String, strict=False).str.strip_chars()
+def _epoch_timestamp(text: pl.Expr) -> pl.Expr:
+    """UTC datetime from epoch seconds (ms when > 1e11) given as text; else null."""
     epoch = text.cast(pl.Float64, strict=False)
     epoch_us = (
         pl.when(epoch.abs() > 1e11).then(epoch * 1_000.0).otherwise(epoch * 1_000_000.0)
     ).round(0)
-    from_epoch = (
+    return (
         pl.when(epoch.is_finite() & (epoch_us.abs() < 1e17))
         .then(epoch_us)
         .otherwise(None)
         .cast(pl.Int64, strict=False)
         .cast(_UTC)
     )
+
+
+def _timestamp(expr: pl.Expr) -> pl.Expr:
+    """UTC datetime from epoch seconds (ms when > 1e11), or ISO-8601 text; else null."""
+    text = expr.cast(pl.String, strict=False).str.strip_chars()
     iso = text.str.replace(r"Z$", "+00:00").str.replace("T", " ", literal=True)
     naive = iso.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False, time_unit="us")
     aware = iso.str.to_datetime("%Y-%m-%d %H:%M:%S%.f%:z", strict=False, time_unit="us")
     return pl.coalesce(
-        from_epoch,
+        _epoch_timestamp(text),
         aware.dt.convert_time_zone("UTC"),
         naive.dt.replace_time_zone("UTC"),
     )
+
+
+def _timestamps(df: pl.DataFrame, column: str) -> pl.Series:
+    """:func:`_timestamp` of ``df[column]``, skipping the (costly) ISO parsers when every
+    non-blank value is an epoch, as in Reddit dumps."""
+    text = pl.col(column).cast(pl.String, strict=False).str.strip_chars()
+    quick = df.select(
+        _epoch_timestamp(text).alias("created_utc"),
+        (text.is_not_null() & (text != "")).alias("_present"),
+    )
+    if (quick["_present"] & quick["created_utc"].is_null()).any():
+        return df.select(_timestamp(pl.col(column)).alias("created_utc")).to_series()
+    return quick["created_utc"]
 
 
 def _end_of_market_day(expr: pl.Expr) -> pl.Expr:
@@ -430,6 +447,7 @@ def reddit_json_to_contract(
     Shared by the NDJSON dumps, Reddit-style CSV/Parquet and the live Reddit source.
     """
     df = _ensure(df, REDDIT_JSON_FIELDS)
+    df = df.with_columns(_timestamps(df, "created_utc").alias("_created"))
     name = _str("name")
     link_id = _blank_to_null(pl.col("link_id"))
     title = pl.col("title").cast(pl.String, strict=False)
@@ -455,7 +473,7 @@ def reddit_json_to_contract(
         .alias("parent_id"),
         _str("subreddit").alias("subreddit"),
         _str("author").alias("author"),
-        _timestamp(pl.col("created_utc")).alias("created_utc"),
+        pl.col("_created").alias("created_utc"),
         title.alias("title"),
         pl.when(is_comment)
         .then(pl.coalesce(_str("body"), _str("selftext")))
@@ -486,7 +504,7 @@ def _derived_ids(created: pl.Series, body: pl.Series) -> pl.Series:
 def _map_csv(
     df: pl.DataFrame, fmt: ArchiveFormat, *, source: str, undated: Undated, subreddit: str | None
 ) -> pl.DataFrame:
-    df = df.rename({c: c.strip().lower() for c in df.columns})
+    df = df.rename({c: c.strip().lstrip("\ufeff").lower() for c in df.columns})
     if fmt == "reddit_csv":
         return reddit_json_to_contract(df, source=source, subreddit=subreddit)
     if fmt == "kaggle_csv":

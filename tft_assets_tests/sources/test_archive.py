@@ -10,17 +10,21 @@ import tracemalloc
 import polars as pl
 import pytest
 import zstandard
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tft_assets.schemas import SOURCE_POSTS_SCHEMA
 from tft_assets.sources.archive import (
     ARCHIVE_COLUMN_MAPPING,
     DERIVED_ID_PREFIX,
+    REDDIT_JSON_FIELDS,
     ArchivePostsSource,
     ArchiveStats,
     archive_mapping_markdown,
     detect_format,
     iter_posts_file,
     read_posts_file,
+    reddit_json_to_contract,
 )
 from tft_assets.sources.base import PostsSource
 from tft_assets_tests.conftest import real_file
@@ -417,3 +421,46 @@ def test_real_ticker_search_duplicates_share_ids():
     assert df["created_utc"].max() == dt.datetime(2021, 1, 31, 23, 59, 28, tzinfo=UTC)
     # Rows with the same (created_utc, body) found by several ticker queries share an id.
     assert df["post_id"].n_unique() == df.select("created_utc", "body").n_unique()
+
+
+def test_csv_with_byte_order_mark_and_empty_dump(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(
+        "\ufeffticker_query,created_utc,body\nAG,2020-08-01 00:18:10,hi\n".encode("utf-8")
+    )
+    assert detect_format(path) == "ticker_search_comments_csv"
+    assert read_posts_file(path)["body"].to_list() == ["hi"]
+    empty = tmp_path / "RS_empty.zst"
+    empty.write_bytes(zstandard.ZstdCompressor().compress(b""))
+    df = read_posts_file(empty)
+    assert df.height == 0
+    _assert_contract(df)
+
+
+_values = st.one_of(
+    st.none(),
+    st.integers(min_value=-(2**62), max_value=2**62),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
+    st.booleans(),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries({}, optional=dict.fromkeys(REDDIT_JSON_FIELDS, _values)), max_size=8
+    )
+)
+def test_any_reddit_record_maps_without_error_and_keeps_every_row(records):
+    raw = pl.DataFrame(
+        {
+            f: [None if r.get(f) is None else str(r.get(f)) for r in records]
+            for f in REDDIT_JSON_FIELDS
+        },
+        schema=dict.fromkeys(REDDIT_JSON_FIELDS, pl.String),
+    )
+    out = reddit_json_to_contract(raw, source="archive:x")
+    _assert_contract(out)
+    assert out.height == len(records)
+    assert set(out["kind"].to_list()) <= {"submission", "comment"}
