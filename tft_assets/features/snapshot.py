@@ -213,11 +213,13 @@ def _finalise_day(
     sessions = [s for s in inputs.sessions if s <= day]
     window = sessions[-config.sentiment_lookback_sessions :]
     if window and frame.height:
+        # mentions are sorted by session: slice the window, then keep the frame's tickers.
+        sess = inputs.mentions["session"]
+        lo = sess.search_sorted(window[0], side="left")
+        hi = sess.search_sorted(window[-1], side="right")
         lineage = (
-            inputs.mentions.filter(
-                pl.col("session").is_between(window[0], window[-1])
-                & pl.col("ticker").is_in(frame["ticker"].implode())
-            )
+            inputs.mentions.slice(lo, hi - lo)
+            .filter(pl.col("ticker").is_in(frame["ticker"].implode()))
             .select(pl.lit(sid, pl.String).alias("snapshot_id"), "ticker", "post_id")
             .unique(maintain_order=True)
             .sort("ticker", "post_id")
