@@ -13,6 +13,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     """Every asset, check, job, schedule, sensor and resource for ``settings`` (env by default)."""
     from tft_assets.defs.environment import build_resources
     from tft_assets.defs.ingestion.assets import build_ingestion_assets
+    from tft_assets.defs.ingestion.automation import build_ingestion_automation
     from tft_assets.defs.partitions import daily_partitions
     from tft_assets.defs.posts.assets import build_posts_assets
 
@@ -25,7 +26,16 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             *build_ingestion_assets(partitions),
             *build_posts_assets(partitions, settings.min_quality, settings.watchlist),
         ]
-    return dg.Definitions(assets=assets, resources=build_resources(settings))
+        jobs, schedules, sensors = build_ingestion_automation(
+            settings.inbox_dir, settings.start_date, live=settings.posts_source == "reddit"
+        )
+    return dg.Definitions(
+        assets=assets,
+        jobs=jobs,
+        schedules=schedules,
+        sensors=sensors,
+        resources=build_resources(settings),
+    )
 
 
 @dg.definitions

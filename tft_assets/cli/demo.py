@@ -35,18 +35,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _instance():
-    import dagster as dg
-
-    from tft_assets.settings import load_settings
-
-    if not os.environ.get("DAGSTER_HOME"):
-        home = (load_settings().data_dir / "dagster_home").resolve()
-        home.mkdir(parents=True, exist_ok=True)
-        os.environ["DAGSTER_HOME"] = str(home)
-    return dg.DagsterInstance.get()
-
-
 def run(args: argparse.Namespace) -> int:
     import warnings
 
@@ -54,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from tft_assets.definitions import build_definitions
-    from tft_assets.defs.runner import materialize_range, stages
+    from tft_assets.defs.runner import dagster_instance, materialize_range, stages
     from tft_assets.settings import load_settings
 
     if args.end < args.start:
@@ -73,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         else base.demo_signal_strength,
     )
     defs = build_definitions(settings)
-    instance = _instance()
+    instance = dagster_instance()
     err = Console(stderr=True)
     plan = stages(defs)
     with Progress(

@@ -9,17 +9,32 @@ import dagster as dg
 
 from tft_assets.defs.io_manager import PolarsParquetIOManager
 from tft_assets.defs.resources import (
+    ArchivePostsResource,
     DemoPostsResource,
     DemoPricesResource,
     DemoWorldResource,
+    FilePricesResource,
     LakeResource,
     PrivacyResource,
+    RedditPostsResource,
     SentimentModelResource,
+    YahooPricesResource,
 )
 from tft_assets.settings import Settings
 
-POSTS_SOURCES = ("demo",)
-PRICES_SOURCES = ("demo",)
+POSTS_SOURCES = ("demo", "reddit", "archive")
+PRICES_SOURCES = ("demo", "yahoo", "files")
+
+
+def _optional_env(name: str) -> dg.EnvVar | None:
+    return dg.EnvVar(name) if os.environ.get(name) else None
+
+
+def _paths(var: str) -> list[str]:
+    value = os.environ.get(var, "").strip()
+    if not value:
+        raise ValueError(f"{var} is not set: name the files (comma-separated paths or globs)")
+    return [p.strip() for p in value.split(",") if p.strip()]
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:
@@ -32,12 +47,39 @@ def build_resources(settings: Settings) -> dict[str, Any]:
     )
     if settings.posts_source == "demo":
         posts: Any = DemoPostsResource(world=world)
+    elif settings.posts_source == "reddit":
+        # EnvVar: Dagster resolves the secrets at run time and never shows their values; a
+        # missing variable fails the run with a message naming it.
+        posts = RedditPostsResource(
+            client_id=dg.EnvVar("REDDIT_CLIENT_ID"),
+            client_secret=dg.EnvVar("REDDIT_CLIENT_SECRET"),
+            user_agent=dg.EnvVar("REDDIT_USER_AGENT"),
+            username=_optional_env("REDDIT_USERNAME"),
+            password=_optional_env("REDDIT_PASSWORD"),
+            subreddits=[
+                s.strip()
+                for s in os.environ.get("TFT_SUBREDDITS", "wallstreetbets").split(",")
+                if s.strip()
+            ],
+        )
+    elif settings.posts_source == "archive":
+        posts = ArchivePostsResource(paths=_paths("TFT_ARCHIVE_POSTS"))
     else:
         raise ValueError(
             f"TFT_POSTS_SOURCE={settings.posts_source!r} is not one of {', '.join(POSTS_SOURCES)}"
         )
     if settings.prices_source == "demo":
         prices: Any = DemoPricesResource(world=world)
+    elif settings.prices_source == "yahoo":
+        if not settings.watchlist:
+            raise ValueError(
+                "TFT_PRICES_SOURCE=yahoo needs TFT_WATCHLIST (comma-separated tickers)"
+            )
+        prices = YahooPricesResource(tickers=list(settings.watchlist))
+    elif settings.prices_source == "files":
+        prices = FilePricesResource(
+            paths=_paths("TFT_PRICES_FILES"), tickers=list(settings.watchlist)
+        )
     else:
         raise ValueError(
             f"TFT_PRICES_SOURCE={settings.prices_source!r} is not one of {', '.join(PRICES_SOURCES)}"

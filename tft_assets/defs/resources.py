@@ -26,10 +26,15 @@ class LakeResource(dg.ConfigurableResource):
     base_url: str = Field(description="Lake root: a local path or any fsspec URL.")
 
     def write_quarantine(self, asset: str, partitions: dict[str, pl.DataFrame]) -> dict[str, int]:
-        """Replace the quarantine file of each partition (idempotent reruns); return row counts."""
+        """Replace the quarantine file of each partition (a partition with no rejected rows has
+        none, and a stale one from an earlier run is removed), so reruns are idempotent."""
         base = f"{self.base_url.rstrip('/')}/{QUARANTINE_DIR}"
         for key, frame in partitions.items():
-            atomic_write_parquet(frame, partition_path(base, asset, key))
+            path = partition_path(base, asset, key)
+            if frame.height:
+                atomic_write_parquet(frame, path)
+            elif path.exists():
+                path.unlink()
         return {k: f.height for k, f in partitions.items()}
 
 
@@ -141,3 +146,84 @@ class SentimentModelResource(dg.ConfigurableResource):
                     f"{self.tracking_uri} (run `tft-trader sentiment train LABELLED.csv`)"
                 )
         return self._model
+
+
+class RedditPostsResource(PostsResource):
+    """Live Reddit through praw; credentials only from environment variables (``EnvVar``)."""
+
+    client_id: str = Field(description="REDDIT_CLIENT_ID")
+    client_secret: str = Field(description="REDDIT_CLIENT_SECRET")
+    user_agent: str = Field(description="REDDIT_USER_AGENT")
+    username: str | None = Field(default=None, description="REDDIT_USERNAME (optional)")
+    password: str | None = Field(default=None, description="REDDIT_PASSWORD (optional)")
+    subreddits: list[str] = Field(default=["wallstreetbets"], description="Subreddits to read.")
+    comments_per_submission: int = Field(
+        default=10, description="Top comments kept per submission."
+    )
+    base_url: str | None = Field(
+        default=None, description="Alternative API base URL (proxy, test server)."
+    )
+
+    def fetch_posts(self, start_utc: dt.datetime, end_utc: dt.datetime) -> Fetched:
+        from tft_assets.sources.reddit import RedditCredentials, RedditPostsSource
+
+        creds = RedditCredentials(
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            user_agent=self.user_agent,
+            username=self.username,
+            password=self.password,
+        )
+        source = RedditPostsSource(
+            creds,
+            subreddits=self.subreddits,
+            comments_per_submission=self.comments_per_submission,
+            base_url=self.base_url,
+        )
+        return source.fetch_posts(start_utc, end_utc)
+
+
+class ArchivePostsResource(PostsResource):
+    """Pushshift/Arctic-Shift NDJSON(.zst), Kaggle-style CSV or Parquet files (paths or globs)."""
+
+    paths: list[str] = Field(description="Archive files or globs.")
+
+    def fetch_posts(self, start_utc: dt.datetime, end_utc: dt.datetime) -> Fetched:
+        from tft_assets.sources.archive import ArchivePostsSource
+
+        return ArchivePostsSource(self.paths).fetch_posts(start_utc, end_utc)
+
+
+class YahooPricesResource(PricesResource):
+    """Daily bars from Yahoo Finance (yfinance), one download per batch of tickers per run."""
+
+    tickers: list[str] = Field(description="Watchlist (TFT_WATCHLIST).")
+
+    def watchlist(self) -> list[str]:
+        return list(self.tickers)
+
+    def fetch_prices(self, start: dt.date, end: dt.date) -> Fetched:
+        from tft_assets.sources.yahoo import YahooPricesSource
+
+        return YahooPricesSource().fetch_prices(self.tickers, start, end)
+
+
+class FilePricesResource(PricesResource):
+    """Long-format OHLCV CSV/Parquet files (``date, ticker, open, high, low, close, volume``)."""
+
+    paths: list[str] = Field(description="Prices files or globs (TFT_PRICES_FILES).")
+    tickers: list[str] = Field(
+        default=[], description="Watchlist; empty = every ticker in the files."
+    )
+
+    def watchlist(self) -> list[str]:
+        if self.tickers:
+            return list(self.tickers)
+        from tft_assets.sources.files import FilePricesSource
+
+        return sorted(FilePricesSource(self.paths).frame().get_column("ticker").unique().to_list())
+
+    def fetch_prices(self, start: dt.date, end: dt.date) -> Fetched:
+        from tft_assets.sources.files import FilePricesSource
+
+        return FilePricesSource(self.paths).fetch_prices(self.watchlist(), start, end)

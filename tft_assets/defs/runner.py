@@ -16,6 +16,8 @@ import dagster as dg
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
+#: Console logging of in-process CLI runs: warnings and errors only (the UI has the full log).
+QUIET_LOGGING = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,39 @@ def materialize_range(
         if not res.success:
             break
     return results
+
+
+def dagster_instance() -> dg.DagsterInstance:
+    """The ``DAGSTER_HOME`` instance; without one, ``$TFT_DATA_DIR/dagster_home`` (created)."""
+    import os
+
+    from tft_assets.settings import load_settings
+
+    if not os.environ.get("DAGSTER_HOME"):
+        home = (load_settings().data_dir / "dagster_home").resolve()
+        home.mkdir(parents=True, exist_ok=True)
+        os.environ["DAGSTER_HOME"] = str(home)
+    return dg.DagsterInstance.get()
+
+
+def materialize_with_config(
+    defs: dg.Definitions,
+    asset: str,
+    start: dt.date,
+    end: dt.date,
+    run_config: dict,
+    instance: dg.DagsterInstance,
+) -> Any:
+    """One single-run backfill of ``asset`` over ``start..end`` with ``run_config``."""
+    return dg.materialize(
+        list(defs.assets or []),
+        selection=[dg.AssetKey(asset)],
+        resources=dict(defs.resources or {}),
+        instance=instance,
+        run_config={**QUIET_LOGGING, **run_config},
+        tags={RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat()},
+        raise_on_error=False,
+    )
 
 
 def failure_message(result: Any) -> str:

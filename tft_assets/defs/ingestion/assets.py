@@ -5,6 +5,7 @@ from collections.abc import Iterator, Mapping
 
 import dagster as dg
 import polars as pl
+from pydantic import Field
 
 from tft_assets.calendar import trading_days
 from tft_assets.defs.ingestion import checks
@@ -13,9 +14,48 @@ from tft_assets.defs.resources import LakeResource, PostsResource, PricesResourc
 from tft_assets.ingest import IngestResult, ingest_posts, ingest_prices
 from tft_assets.ingest.posts import utc_window
 from tft_assets.schemas import ground_truth_columns
+from tft_assets.sources.base import Fetched
 
 INGESTION_GROUP = "ingestion"
 OWNERS = ["team:data-platform"]
+
+
+class RawPostsConfig(dg.Config):
+    archive_files: list[str] = Field(
+        default=[],
+        description="Ingest these archive files (NDJSON[.zst], CSV, Parquet) instead of the configured "
+        "posts source; rows without a timestamp go to the quarantine (used by import-posts and the inbox sensor).",
+    )
+
+
+class RawPricesConfig(dg.Config):
+    price_files: list[str] = Field(
+        default=[],
+        description="Ingest every ticker of these OHLCV files instead of the configured prices source "
+        "(used by import-prices and the inbox sensor).",
+    )
+
+
+def _archive_posts(files: list[str], start: dt.datetime, end: dt.datetime) -> Fetched:
+    """Every row of ``files`` in ``[start, end)`` plus the undated ones (which ingestion quarantines)."""
+    from tft_assets.sources.archive import iter_posts_file
+
+    frames = [
+        batch.filter(
+            pl.col("created_utc").is_null()
+            | pl.col("created_utc").is_between(start, end, closed="left")
+        )
+        for path in files
+        for batch in iter_posts_file(path)
+    ]
+    return Fetched(pl.concat(frames, how="vertical") if frames else pl.DataFrame(), {})
+
+
+def _file_prices(files: list[str], start: dt.date, end: dt.date) -> Fetched:
+    from tft_assets.sources.files import read_prices_file
+
+    frames = [read_prices_file(p).filter(pl.col("date").is_between(start, end)) for p in files]
+    return Fetched(pl.concat(frames, how="vertical") if frames else pl.DataFrame(), {})
 
 
 def _run_metadata(
@@ -30,9 +70,8 @@ def _run_metadata(
         "ingest_stats": counts_json(result.stats),
         "source_notes": counts_json(notes),
     }
-    if len(keys) > 1:
-        meta["rows_by_partition"] = counts_json({k: f.height for k, f in result.partitions.items()})
-        meta["quarantine_by_partition"] = counts_json(quarantine_rows)
+    if len(keys) > 1:  # compact: this metadata is copied onto every partition's event
+        meta["partitions_with_quarantined_rows"] = sum(1 for n in quarantine_rows.values() if n)
     if sample is not None:
         meta["preview"] = md_table(sample.drop(ground_truth_columns(sample)), max_rows=5)
     return meta
@@ -54,13 +93,17 @@ def build_ingestion_assets(partitions: dg.PartitionsDefinition) -> list[dg.Asset
     )
     def raw_posts(
         context: dg.AssetExecutionContext,
+        config: RawPostsConfig,
         posts: PostsResource,
         lake: LakeResource,
         privacy: PrivacyResource,
     ) -> Iterator[dg.Output | dg.AssetCheckResult]:
         keys = list(context.partition_keys)
         start, end = utc_window(keys)
-        fetched = posts.fetch_posts(start, end)
+        if config.archive_files:
+            fetched = _archive_posts(config.archive_files, start, end)
+        else:
+            fetched = posts.fetch_posts(start, end)
         result = ingest_posts(fetched.frame, keys, author_salt=privacy.salt(context.log))
         q_rows = lake.write_quarantine("raw_posts", result.quarantine)
         context.log.info(f"raw_posts {keys[0]}..{keys[-1]}: {result.stats}")
@@ -79,22 +122,33 @@ def build_ingestion_assets(partitions: dg.PartitionsDefinition) -> list[dg.Asset
         "empty partitions; invalid bars quarantined with a reason.",
     )
     def raw_prices(
-        context: dg.AssetExecutionContext, prices: PricesResource, lake: LakeResource
+        context: dg.AssetExecutionContext,
+        config: RawPricesConfig,
+        prices: PricesResource,
+        lake: LakeResource,
     ) -> Iterator[dg.Output | dg.AssetCheckResult]:
         keys = list(context.partition_keys)
         days = [dt.date.fromisoformat(k) for k in keys]
         sessions = [d.isoformat() for d in trading_days(days[0], days[-1])]
-        fetched = prices.fetch_prices(days[0], days[-1]) if sessions else None
+        if config.price_files:
+            fetched = _file_prices(config.price_files, days[0], days[-1])
+        else:
+            fetched = prices.fetch_prices(days[0], days[-1]) if sessions else None
         frame = fetched.frame if fetched is not None else pl.DataFrame()
         result = ingest_prices(frame, keys, sessions)
         q_rows = lake.write_quarantine("raw_prices", result.quarantine)
         meta = _run_metadata(result, fetched.notes if fetched else {}, q_rows)
         non_sessions = sorted(set(keys) - set(sessions))
         meta["trading_days"] = len(sessions)
-        meta["non_trading_days"] = dg.MetadataValue.json(non_sessions)
+        meta["non_trading_days"] = len(non_sessions)
         if len(keys) == 1 and non_sessions:
             meta["note"] = f"{keys[0]} is not an NYSE trading day: empty partition by design"
         yield dg.Output(result.partitions, metadata=meta)
-        yield from checks.raw_prices_checks(result.partitions, prices.watchlist(), set(sessions))
+        watch = (
+            prices.watchlist()
+            if not config.price_files
+            else sorted(set(frame.get_column("ticker").to_list()) if frame.height else [])
+        )
+        yield from checks.raw_prices_checks(result.partitions, watch, set(sessions))
 
     return [raw_posts, raw_prices]

@@ -16,6 +16,8 @@ CHECK_RAW_POSTS_ROW_COUNT = "check_raw_posts_row_count"
 CHECK_RAW_PRICES_SCHEMA = "check_raw_prices_schema"
 CHECK_RAW_PRICES_UNIQUE_BARS = "check_raw_prices_unique_bars"
 CHECK_RAW_PRICES_COVERAGE = "check_raw_prices_coverage"
+CHECK_RAW_POSTS_GX_SUITE = "check_raw_posts_gx_suite"
+CHECK_RAW_PRICES_GX_SUITE = "check_raw_prices_gx_suite"
 
 RAW_POSTS_CHECKS = [
     dg.AssetCheckSpec(

@@ -1,0 +1,99 @@
+"""Jobs, the nightly ingestion schedule and the archive inbox sensor."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import dagster as dg
+
+from tft_assets.ingest.inbox import date_range, scan_inbox
+
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+INGESTION_JOB = "ingestion_job"
+MAX_REMEMBERED_FILES = 5000
+ASSET_OF_KIND = {"posts": "raw_posts", "prices": "raw_prices"}
+CONFIG_FIELD_OF_KIND = {"posts": "archive_files", "prices": "price_files"}
+
+
+def inbox_run_request(
+    kind: str, path: Path, key: str, start: dt.date, end: dt.date
+) -> dg.RunRequest:
+    """One single-run backfill of the file's asset over the days the file covers."""
+    asset = ASSET_OF_KIND[kind]
+    return dg.RunRequest(
+        run_key=key,
+        asset_selection=[dg.AssetKey(asset)],
+        tags={
+            RANGE_START_TAG: start.isoformat(),
+            RANGE_END_TAG: end.isoformat(),
+            "tft/inbox_file": path.name,
+        },
+        run_config={
+            "ops": {asset: {"config": {CONFIG_FIELD_OF_KIND[kind]: [str(path.resolve())]}}}
+        },
+    )
+
+
+def build_ingestion_automation(
+    inbox: Path, first_day: dt.date, live: bool
+) -> tuple[list, list, list]:
+    """(jobs, schedules, sensors) for ingestion. The schedule runs by default in live mode only."""
+    job = dg.define_asset_job(
+        INGESTION_JOB, selection=["raw_posts", "raw_prices"], tags={"tft/stage": "ingestion"}
+    )
+    schedule = dg.build_schedule_from_partitioned_job(
+        job,
+        name="ingestion_nightly",
+        description="After midnight New York time, ingest the previous calendar day (its close was at 16:00).",
+        hour_of_day=0,
+        minute_of_hour=30,
+        default_status=dg.DefaultScheduleStatus.RUNNING
+        if live
+        else dg.DefaultScheduleStatus.STOPPED,
+    )
+
+    @dg.sensor(
+        name="archive_inbox_sensor",
+        target=["raw_posts", "raw_prices"],
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=f"Launches one run per new archive file dropped into {inbox}/posts or {inbox}/prices "
+        "(exactly once per file: the run key is the file's name, size and mtime).",
+    )
+    def archive_inbox_sensor(context: dg.SensorEvaluationContext):
+        seen = json.loads(context.cursor) if context.cursor else []
+        seen_set = set(seen)
+        requests = []
+        for item in scan_inbox(inbox):
+            if item.key in seen_set:
+                continue
+            seen.append(item.key)
+            seen_set.add(item.key)
+            try:
+                window = date_range(item.kind, item.path)
+            except (
+                Exception
+            ) as exc:  # a broken file must not stop the sensor: report it and move on
+                context.log.error(
+                    f"inbox file {item.path.name} skipped: {type(exc).__name__}: {exc}"
+                )
+                continue
+            if window is None:
+                context.log.warning(
+                    f"inbox file {item.path.name} has no dated rows; nothing to ingest"
+                )
+                continue
+            start, end = max(window[0], first_day), window[1]
+            if end < start:
+                context.log.warning(
+                    f"inbox file {item.path.name} ends before the first partition {first_day}"
+                )
+                continue
+            requests.append(inbox_run_request(item.kind, item.path, item.key, start, end))
+        context.update_cursor(json.dumps(seen[-MAX_REMEMBERED_FILES:]))
+        if not requests:
+            return dg.SkipReason(f"no new files in {inbox}")
+        return requests
+
+    return [job], [schedule], [archive_inbox_sensor]

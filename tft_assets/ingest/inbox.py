@@ -1,0 +1,84 @@
+"""Archive files dropped into ``$TFT_DATA_DIR/inbox/{posts,prices}/``: what they are and which
+daily partitions they cover. Pure helpers for the inbox sensor and the import commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+INBOX_KINDS = ("posts", "prices")
+ARCHIVE_SUFFIXES = (
+    ".csv",
+    ".csv.gz",
+    ".parquet",
+    ".ndjson",
+    ".jsonl",
+    ".json",
+    ".zst",
+    ".ndjson.zst",
+    ".gz",
+)
+MARKET_TZ = "America/New_York"
+
+
+@dataclass(frozen=True)
+class InboxFile:
+    kind: str  # "posts" | "prices"
+    path: Path
+    key: str  # stable identity: kind, name, size and mtime (a re-dropped changed file is new)
+
+
+def file_key(kind: str, path: Path) -> str:
+    st = path.stat()
+    digest = hashlib.sha256(
+        f"{kind}|{path.name}|{st.st_size}|{st.st_mtime_ns}".encode()
+    ).hexdigest()[:16]
+    return f"{kind}:{path.name}:{digest}"
+
+
+def scan_inbox(inbox: Path) -> list[InboxFile]:
+    """Archive files under ``inbox/posts`` and ``inbox/prices`` (hidden and partial files skipped)."""
+    found = []
+    for kind in INBOX_KINDS:
+        folder = inbox / kind
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            name = path.name.lower()
+            if path.is_file() and not name.startswith(".") and name.endswith(ARCHIVE_SUFFIXES):
+                found.append(InboxFile(kind, path, file_key(kind, path)))
+    return found
+
+
+def posts_date_range(path: str | Path) -> tuple[dt.date, dt.date] | None:
+    """First and last New York calendar day of the posts in ``path`` (streamed), or None."""
+    from tft_assets.sources.archive import iter_posts_file
+
+    lo = hi = None
+    for batch in iter_posts_file(path):
+        days = (
+            batch.select(pl.col("created_utc").dt.convert_time_zone(MARKET_TZ).dt.date())
+            .to_series()
+            .drop_nulls()
+        )
+        if days.len():
+            lo = min(lo, days.min()) if lo else days.min()
+            hi = max(hi, days.max()) if hi else days.max()
+    return (lo, hi) if lo else None
+
+
+def prices_date_range(path: str | Path) -> tuple[dt.date, dt.date] | None:
+    from tft_assets.sources.files import read_prices_file
+
+    dates = read_prices_file(path).get_column("date").drop_nulls()
+    return (dates.min(), dates.max()) if dates.len() else None
+
+
+def date_range(kind: str, path: str | Path) -> tuple[dt.date, dt.date] | None:
+    if kind not in INBOX_KINDS:
+        raise ValueError(f"unknown inbox kind {kind!r}")
+    return posts_date_range(path) if kind == "posts" else prices_date_range(path)
