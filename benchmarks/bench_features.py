@@ -2,8 +2,10 @@
 and 30-session sequences for every day of 3 years with the peak RSS of a fresh process.
 
 ``run()`` returns measured figures only; targets: features < 1.5 s and >= 10x faster than the
-pandas + ta price features; sequence memory bounded (peak RSS for 3 years of days within 1.5x
-of the peak for 1 year, while the output is 3x larger; each child process starts fresh).
+pandas + ta price features; sequence memory bounded: the peak RSS increase while building and
+writing every day's sequences (measured from the RSS after the inputs are loaded, in a fresh
+child process) for 3 years of days stays within 1.5x that of 1 year (max with a 16 MiB noise
+floor), although 3x as many windows are produced.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ POSTS_PER_DAY = 300
 FEATURES_TARGET_S = 1.5
 SPEEDUP_TARGET = 10.0
 RSS_GROWTH_TARGET = 1.5
+RSS_NOISE_MB = 16.0  # allocator noise floor when comparing small peak increases
 REPEATS = 3
 SNAPSHOT_DAYS = 10
 
@@ -139,28 +142,34 @@ def _best(fn, repeats: int = REPEATS) -> float:
     return min(times)
 
 
-def _peak_rss_mb() -> float:
-    """Peak resident set of this process (VmHWM; unlike ru_maxrss it is not inherited over fork+exec)."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
+def _proc_status_mb(field: str) -> float:
+    """A memory line of /proc/self/status (VmRSS, VmHWM) in MiB."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"{field} not in /proc/self/status")
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+def _reset_peak_rss() -> None:
+    """Reset VmHWM to the current RSS (Linux >= 4.0), so the next peak covers one stage only."""
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")
 
 
 def _sequences_child(years: int) -> dict:
     """Build and write the sequences of every session of ``years`` years; report peak RSS (child)."""
     from tft_assets.features import FEATURE_NAMES, FeatureConfig, compute_features, iter_sequences
 
+    import gc
+
     prices = synthetic_prices(N_TICKERS, years)
     snaps = compute_features(prices, None, FeatureConfig())
     del prices
-    peak_before = _peak_rss_mb()
+    gc.collect()
+    peak_inputs = _proc_status_mb("VmHWM")
+    _reset_peak_rss()
+    rss_before = _proc_status_mb("VmRSS")
     days = snaps["date"].unique().sort().to_list()
     t = time.perf_counter()
     n_seq = dropped = 0
@@ -179,8 +188,10 @@ def _sequences_child(years: int) -> dict:
         "days": len(days),
         "sequences": n_seq,
         "seconds": round(elapsed, 2),
-        "peak_rss_before_sequences_mb": round(peak_before, 1),
-        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "peak_rss_inputs_mb": round(peak_inputs, 1),
+        "rss_before_sequences_mb": round(rss_before, 1),
+        "peak_rss_sequences_mb": round(_proc_status_mb("VmHWM"), 1),
+        "peak_rss_increase_mb": round(_proc_status_mb("VmHWM") - rss_before, 1),
         "all_windows_in_memory_mb": round(n_seq * 30 * len(FEATURE_NAMES) * 4 / 2**20, 1),
         "parquet_mb_written": round(out_bytes / 2**20, 1),
     }
@@ -220,7 +231,8 @@ def run() -> dict:
     snap_s = time.perf_counter() - t
 
     seq_1y, seq_3y = _run_child(1), _run_child(YEARS)
-    growth = seq_3y["peak_rss_mb"] / seq_1y["peak_rss_mb"]
+    inc_1y, inc_3y = seq_1y["peak_rss_increase_mb"], seq_3y["peak_rss_increase_mb"]
+    bounded = inc_3y <= RSS_GROWTH_TARGET * max(inc_1y, RSS_NOISE_MB)
     speedup = baseline_s / price_s
     return {
         "rows": prices.height,
@@ -237,16 +249,17 @@ def run() -> dict:
         "snapshots_range_s": round(snap_s, 2),
         "sequences_1y": seq_1y,
         "sequences_3y": seq_3y,
-        "sequences_peak_rss_growth_1y_to_3y": round(growth, 2),
+        "sequences_peak_rss_increase_1y_mb": inc_1y,
+        "sequences_peak_rss_increase_3y_mb": inc_3y,
         "targets": {
             "all_features_s": FEATURES_TARGET_S,
             "speedup_vs_pandas_ta": SPEEDUP_TARGET,
-            "sequences_peak_rss_growth": RSS_GROWTH_TARGET,
+            "sequences_peak_rss_increase_3y_over_1y_max": RSS_GROWTH_TARGET,
         },
         "met": {
             "all_features_s": all_s < FEATURES_TARGET_S,
             "speedup_vs_pandas_ta": speedup >= SPEEDUP_TARGET,
-            "sequences_bounded_memory": growth < RSS_GROWTH_TARGET,
+            "sequences_bounded_memory": bounded,
         },
     }
 

@@ -92,7 +92,7 @@ def compute_features_with_inputs(
         ).alias("missing_pct")
     )
     assert_no_ground_truth(frame.columns, "compute_features")
-    return frame.sort("ticker", "date"), FeatureInputs(px, mentions, tuple(sessions))
+    return frame, FeatureInputs(px, mentions, tuple(sessions))  # sorted by (ticker, date) like px
 
 
 def compute_features(

@@ -185,55 +185,107 @@ def sentiment_features_from_mentions(
         arr = np.zeros(n_t * n_s, dtype=dtype)
         arr[pos] = daily[name].to_numpy()
         cols[name] = arr
-    df = pl.DataFrame(
+    shape = (n_t, n_s)
+    n, ns = cols["n"].reshape(shape), cols["ns"].reshape(shape)
+    sw, w = cols["sw"].reshape(shape), cols["w"].reshape(shape)
+    s, lg, zw = c.sentiment_short_sessions, c.sentiment_long_sessions, c.mention_z_window_sessions
+
+    # Attention shock: today's count against the previous `zw` sessions (integer sums: exact).
+    prev_n = _shift(n.astype(np.float64), 1)
+    prev_sum = _rolling_sum(prev_n, zw)
+    prev_sq = _rolling_sum(prev_n * prev_n, zw)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prev_mean = prev_sum / zw
+        prev_var = np.maximum((prev_sq - prev_sum * prev_mean) / (zw - 1), 0.0)
+        zscore = (n - prev_mean) / np.maximum(np.sqrt(prev_var), c.mention_z_min_std)
+        daily_mean = np.where((ns > 0) & (w > 0), sw / np.where(w > 0, w, 1.0), np.nan)
+
+    def pooled(window: int) -> np.ndarray:
+        cnt, wsum, swsum = (_rolling_sum(a.astype(np.float64), window) for a in (ns, w, sw))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where((cnt > 0) & (wsum > 0), swsum / wsum, np.nan)
+
+    feats = {
+        "mention_count": n.astype(np.float64),
+        "mention_zscore": zscore,
+        "sentiment_mean": daily_mean,
+        "sentiment_trend_3d": pooled(s),
+        "sentiment_trend_7d": pooled(lg),
+        "sentiment_volatility": _rolling_std(daily_mean, lg, min_samples=2),
+        "sentiment_extreme_pos": cols["xp"].reshape(shape).astype(np.float64),
+        "sentiment_extreme_neg": cols["xn"].reshape(shape).astype(np.float64),
+    }
+    # Missing-data strategy from the registry: "ffill" features carry forward at most `lim` sessions.
+    for f in _FFILL & feats.keys():
+        feats[f] = _ffill(feats[f], c.ffill_limit_sessions)
+    feats["sentiment_momentum"] = feats["sentiment_trend_3d"] - _shift(
+        feats["sentiment_trend_3d"], s
+    )
+    return pl.DataFrame(
         {
-            "_tid": np.repeat(np.arange(n_t, dtype=np.int32), n_s),
+            "ticker": tick.gather(np.repeat(np.arange(n_t), n_s)),
             "date": pl.Series(np.tile(sess, n_t)).cast(pl.Date),
-            **cols,
+            **{
+                f: pl.Series(f, feats[f].ravel(), dtype=pl.Float64, nan_to_null=True)
+                for f in POSTS_ONLY_FEATURES
+            },
         }
     )
-    g = "_tid"
-    n = pl.col("n").cast(pl.Float64)
-    zw = c.mention_z_window_sessions
-    prev_mean = n.shift(1).rolling_mean(zw).over(g)
-    prev_std = n.shift(1).rolling_std(zw, ddof=1).over(g)
-    lim = c.ffill_limit_sessions
 
-    def pooled(window: int) -> pl.Expr:
-        ns = pl.col("ns").rolling_sum(window).over(g)
-        w = pl.col("w").rolling_sum(window).over(g)
-        sw = pl.col("sw").rolling_sum(window).over(g)
-        return pl.when((ns > 0) & (w > 0)).then(sw / w)
 
-    daily_mean = pl.when((pl.col("ns") > 0) & (pl.col("w") > 0)).then(pl.col("sw") / pl.col("w"))
-    s, lg = c.sentiment_short_sessions, c.sentiment_long_sessions
-    out = df.with_columns(
-        pl.col("n").cast(pl.Float64).alias("mention_count"),
-        ((n - prev_mean) / pl.max_horizontal(prev_std, pl.lit(c.mention_z_min_std))).alias(
-            "mention_zscore"
-        ),
-        daily_mean.alias("sentiment_mean"),
-        pooled(s).alias("sentiment_trend_3d"),
-        pooled(lg).alias("sentiment_trend_7d"),
-        pl.col("xp").cast(pl.Float64).alias("sentiment_extreme_pos"),
-        pl.col("xn").cast(pl.Float64).alias("sentiment_extreme_neg"),
-    ).with_columns(
-        daily_mean.rolling_std(lg, ddof=1, min_samples=2).over(g).alias("sentiment_volatility"),
-    )
-    # Missing-data strategy from the registry: "ffill" features carry forward at most `lim` sessions.
-    out = out.with_columns(
-        [pl.col(f).forward_fill(limit=lim).over(g) for f in POSTS_ONLY_FEATURES if f in _FFILL]
-    )
-    out = out.with_columns(
-        (pl.col("sentiment_trend_3d") - pl.col("sentiment_trend_3d").shift(s))
-        .over(g)
-        .alias("sentiment_momentum")
-    )
-    return out.select(
-        tick.gather(out["_tid"].to_numpy()).alias("ticker"),
-        "date",
-        *[pl.col(f).cast(pl.Float64) for f in POSTS_ONLY_FEATURES],
-    )
+# Dense-grid helpers: rows are tickers, columns sessions; every output column t depends only on
+# columns <= t of the same row, and each window is reduced from its own values (no running sums),
+# so a value is the same whatever history precedes or follows its window.
+
+
+def _shift(x: np.ndarray, k: int) -> np.ndarray:
+    out = np.full(x.shape, np.nan)
+    if k < x.shape[1]:
+        out[:, k:] = x[:, : x.shape[1] - k]
+    return out
+
+
+def _window_sum(x: np.ndarray, window: int) -> np.ndarray:
+    """Sums of each full trailing window (shape (rows, cols - window + 1)), added in a fixed order."""
+    m = x.shape[1] - window + 1
+    acc = x[:, 0:m].copy()
+    for k in range(1, window):
+        acc += x[:, k : k + m]
+    return acc
+
+
+def _rolling_sum(x: np.ndarray, window: int) -> np.ndarray:
+    """Trailing-window sum; NaN where the window is incomplete or holds NaN."""
+    out = np.full(x.shape, np.nan)
+    if x.shape[1] >= window:
+        out[:, window - 1 :] = _window_sum(x, window)
+    return out
+
+
+def _rolling_std(x: np.ndarray, window: int, min_samples: int) -> np.ndarray:
+    """Sample std (ddof=1) of the non-NaN values in each trailing window (NaN below ``min_samples``)."""
+    padded = np.concatenate([np.full((x.shape[0], window - 1), np.nan), x], axis=1)
+    valid = ~np.isnan(padded)
+    values = np.where(valid, padded, 0.0)
+    count = _window_sum(valid.astype(np.float64), window)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = _window_sum(values, window) / count
+        m = x.shape[1]
+        sq = np.zeros_like(mean)
+        for k in range(window):
+            dev = np.where(valid[:, k : k + m], values[:, k : k + m] - mean, 0.0)
+            sq += dev * dev
+        var = sq / (count - 1)
+    return np.where(count >= min_samples, np.sqrt(var), np.nan)
+
+
+def _ffill(x: np.ndarray, limit: int) -> np.ndarray:
+    """Forward-fill NaN along columns, at most ``limit`` columns past the last value."""
+    cols = np.arange(x.shape[1])
+    last = np.maximum.accumulate(np.where(~np.isnan(x), cols, -1), axis=1)
+    rows = np.arange(x.shape[0])[:, None]
+    filled = np.where(last >= 0, x[rows, np.maximum(last, 0)], np.nan)
+    return np.where(cols - last <= limit, filled, np.nan)
 
 
 def compute_sentiment_features(
