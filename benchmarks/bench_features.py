@@ -159,9 +159,9 @@ def _reset_peak_rss() -> None:
 
 def _sequences_child(years: int) -> dict:
     """Build and write the sequences of every session of ``years`` years; report peak RSS (child)."""
-    from tft_assets.features import FEATURE_NAMES, FeatureConfig, compute_features, iter_sequences
-
     import gc
+
+    from tft_assets.features import FEATURE_NAMES, FeatureConfig, compute_features, iter_sequences
 
     prices = synthetic_prices(N_TICKERS, years)
     snaps = compute_features(prices, None, FeatureConfig())

@@ -24,11 +24,12 @@ def _reference(posts, sessions, cfg: FeatureConfig):
     p = p.explode(["tickers", "ticker_sentiment"]).to_pandas()
     p["w"] = p["quality_score"] / 100.0
     p["s"] = p["ticker_sentiment"].fillna(p["sentiment"])
+    p["ws"] = p["w"] * p["s"]
     out = {}
     idx = pd.Index(sessions)
     for t in TICKERS:
         g = p[p["tickers"] == t]
-        daily = g.groupby("session").agg(n=("post_id", "size"), sw=("s", lambda x: (x * g.loc[x.index, "w"]).sum()), w=("w", "sum"),
+        daily = g.groupby("session").agg(n=("post_id", "size"), sw=("ws", "sum"), w=("w", "sum"),
                                          xp=("s", lambda x: (x > cfg.sentiment_extreme).sum()), xn=("s", lambda x: (x < -cfg.sentiment_extreme).sum()))  # fmt: skip
         d = daily.reindex(idx).fillna({"n": 0, "sw": 0.0, "w": 0.0, "xp": 0, "xn": 0})
         f = pd.DataFrame(index=idx)
