@@ -20,6 +20,15 @@ from tft_assets.lake.storage import QUARANTINE_DIR, atomic_write_parquet, partit
 from tft_assets.sources.base import Fetched
 
 
+def with_resilience_note(fetched: Fetched, counters: dict[str, Any]) -> Fetched:
+    """Add the live source's retry/circuit-breaker counters to the notes shown in metadata."""
+    import json
+
+    return Fetched(
+        fetched.frame, {**fetched.notes, "resilience": json.dumps(counters, default=str)}
+    )
+
+
 class LakeResource(dg.ConfigurableResource):
     """Side files of the lake (quarantine) and direct reads for the CLI and checks."""
 
@@ -180,7 +189,7 @@ class RedditPostsResource(PostsResource):
             comments_per_submission=self.comments_per_submission,
             base_url=self.base_url,
         )
-        return source.fetch_posts(start_utc, end_utc)
+        return with_resilience_note(source.fetch_posts(start_utc, end_utc), source.metadata())
 
 
 class ArchivePostsResource(PostsResource):
@@ -205,7 +214,10 @@ class YahooPricesResource(PricesResource):
     def fetch_prices(self, start: dt.date, end: dt.date) -> Fetched:
         from tft_assets.sources.yahoo import YahooPricesSource
 
-        return YahooPricesSource().fetch_prices(self.tickers, start, end)
+        source = YahooPricesSource()
+        return with_resilience_note(
+            source.fetch_prices(self.tickers, start, end), source.metadata()
+        )
 
 
 class FilePricesResource(PricesResource):

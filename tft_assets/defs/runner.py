@@ -73,6 +73,7 @@ def materialize_range(
             selection=keys,
             resources=resources,
             instance=instance,
+            run_config=QUIET_LOGGING,
             tags={
                 RANGE_START_TAG: start.isoformat(),
                 RANGE_END_TAG: end.isoformat(),

@@ -38,6 +38,13 @@ RAW_POSTS_CHECKS = [
         blocking=False,
         description="Every partition of the run has at least one post.",
     ),
+    dg.AssetCheckSpec(
+        CHECK_RAW_POSTS_GX_SUITE,
+        asset="raw_posts",
+        blocking=True,
+        description="Great Expectations suite raw_posts: schema, unique non-null ids, timestamps, "
+        "value ranges (failing expectations and counts in metadata).",
+    ),
 ]
 RAW_PRICES_CHECKS = [
     dg.AssetCheckSpec(
@@ -58,7 +65,39 @@ RAW_PRICES_CHECKS = [
         blocking=False,
         description="Every trading day has a bar for every watchlist ticker.",
     ),
+    dg.AssetCheckSpec(
+        CHECK_RAW_PRICES_GX_SUITE,
+        asset="raw_prices",
+        blocking=True,
+        description="Great Expectations suite raw_prices: schema, unique bars, positive prices, "
+        "OHLC consistency, non-negative volume.",
+    ),
 ]
+
+
+def gx_result(name: str, frames: dict[str, pl.DataFrame], suite: str) -> dg.AssetCheckResult:
+    """Run the Great Expectations ``suite`` over every row of the run (ephemeral context)."""
+    from tft_assets.quality.expectations import validate_with_gx
+
+    non_empty = [f for f in frames.values() if f.height]
+    frame = pl.concat(non_empty, how="vertical") if non_empty else next(iter(frames.values()))
+    result = validate_with_gx(frame.drop([c for c in frame.columns if c.startswith("gt_")]), suite)
+    meta = result.to_metadata()
+    # Any failed expectation fails the check; only failures of expectations that protect
+    # downstream correctness (the suite's blocking set) are errors that stop downstream assets.
+    return dg.AssetCheckResult(
+        check_name=name,
+        passed=result.success,
+        severity=dg.AssetCheckSeverity.ERROR
+        if result.blocking_failed
+        else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "failed_expectations": dg.MetadataValue.json(meta["failed"]),
+            "expectations_evaluated": meta["expectations_evaluated"],
+            "rows": meta["rows"],
+            "runtime_s": meta["runtime_s"],
+        },
+    )
 
 
 def _schema_result(name: str, frames: dict[str, pl.DataFrame], schema: dict) -> dg.AssetCheckResult:
@@ -99,6 +138,7 @@ def raw_posts_checks(frames: dict[str, pl.DataFrame]) -> Iterator[dg.AssetCheckR
             "min_rows": min((f.height for f in frames.values()), default=0),
         },
     )
+    yield gx_result(CHECK_RAW_POSTS_GX_SUITE, frames, "raw_posts")
 
 
 def raw_prices_checks(
@@ -132,3 +172,4 @@ def raw_prices_checks(
             "watchlist_size": len(expected),
         },
     )
+    yield gx_result(CHECK_RAW_PRICES_GX_SUITE, frames, "raw_prices")

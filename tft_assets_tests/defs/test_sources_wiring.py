@@ -1,0 +1,194 @@
+"""Archive imports, the inbox sensor, live-source configuration errors and GX checks, end to end."""
+
+import dataclasses
+import json
+import os
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from tft_assets.definitions import build_definitions
+from tft_assets.defs.runner import materialize_with_config
+from tft_assets.lake.storage import list_partitions, read_partitions
+from tft_assets_tests.conftest import day, materialize, real_file
+
+KAGGLE = "wsb_posts_2022-01-18_to_2022-01-21_kaggle_format_jcp650.csv.gz"
+PRICES = "prices_daily_wsb_tickers.csv"
+
+
+def _gme_jan_2021(tmp_path: Path) -> Path:
+    frame = pl.read_csv(real_file(PRICES), try_parse_dates=True).filter(
+        pl.col("date").is_between(day("2021-01-04"), day("2021-01-29"))
+    )
+    out = tmp_path / "prices_jan_2021.csv"
+    frame.write_csv(out)
+    return out
+
+
+def test_import_posts_cli_real_kaggle_file(settings, monkeypatch, tmp_path, capsys):
+    from tft_assets.cli import main
+
+    monkeypatch.setenv("TFT_START_DATE", "2022-01-01")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    assert main(["import-posts", str(real_file(KAGGLE)), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (summary["start"], summary["end"]) == ("2022-01-18", "2022-01-21")
+    keys = list_partitions(settings.lake_url, "raw_posts")
+    assert keys == ["2022-01-18", "2022-01-19", "2022-01-20", "2022-01-21"]
+    stored = read_partitions(settings.lake_url, "raw_posts", keys)
+    quarantined = summary["quarantined"]
+    assert stored.height + quarantined == 1892  # every row of the file: stored or quarantined
+    assert stored.get_column("post_id").n_unique() == stored.height
+    assert stored.get_column("source").unique().to_list() == [f"archive:{KAGGLE}"]
+    runs = dg.DagsterInstance.get().get_run_records()
+    assert len(runs) == 1 and runs[0].dagster_run.is_success
+
+
+def test_import_prices_cli_real_file(settings, monkeypatch, tmp_path, capsys):
+    from tft_assets.cli import main
+
+    monkeypatch.setenv("TFT_START_DATE", "2021-01-01")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    src = _gme_jan_2021(tmp_path)
+    assert main(["import-prices", str(src)]) == 0
+    assert "rows into raw_prices 2021-01-04..2021-01-29" in capsys.readouterr().out
+    stored = read_partitions(
+        settings.lake_url, "raw_prices", list_partitions(settings.lake_url, "raw_prices")
+    )
+    expected = pl.read_csv(src)
+    assert stored.height == expected.height
+    gme = stored.filter((pl.col("ticker") == "GME") & (pl.col("date") == day("2021-01-27")))
+    assert gme.item(0, "close") == pytest.approx(347.51, rel=1e-3)
+
+
+def test_inbox_sensor_launches_one_run_per_file_exactly_once(settings, instance, tmp_path):
+    defs = build_definitions(dataclasses.replace(settings, start_date=day("2021-01-01")))
+    sensor = defs.get_sensor_def("archive_inbox_sensor")
+    inbox = settings.inbox_dir / "prices"
+    inbox.mkdir(parents=True)
+    shutil.copy(_gme_jan_2021(tmp_path), inbox / "jan.csv")
+    (inbox / ".partial.csv").write_text("incomplete")  # hidden files are ignored
+
+    ctx = dg.build_sensor_context(instance=instance, definitions=defs)
+    requests = sensor.evaluate_tick(ctx).run_requests
+    assert len(requests) == 1
+    req = requests[0]
+    assert req.partition_key_range == dg.PartitionKeyRange("2021-01-04", "2021-01-29")
+    assert req.asset_selection == [dg.AssetKey("raw_prices")]
+    cursor = sensor.evaluate_tick(ctx).cursor
+
+    again = sensor.evaluate_tick(
+        dg.build_sensor_context(instance=instance, definitions=defs, cursor=cursor)
+    )
+    assert not again.run_requests and again.skip_message
+    # the same run key is what makes a lost cursor safe too
+    assert req.run_key and req.run_key.startswith("prices:jan.csv:")
+
+    # a new file is picked up on the next tick
+    shutil.copy(inbox / "jan.csv", inbox / "jan_copy.csv")
+    later = sensor.evaluate_tick(
+        dg.build_sensor_context(instance=instance, definitions=defs, cursor=cursor)
+    )
+    assert [r.tags["tft/inbox_file"] for r in later.run_requests] == ["jan_copy.csv"]
+
+    # the request, executed, ingests the file
+    config = req.run_config
+    result = materialize_with_config(
+        defs, "raw_prices", day("2021-01-04"), day("2021-01-29"), config, instance
+    )
+    assert result.success
+    assert read_partitions(settings.lake_url, "raw_prices", ["2021-01-27"]).height > 0
+
+
+def test_reddit_source_without_credentials_fails_with_one_clear_line(
+    settings, instance, monkeypatch
+):
+    for var in ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USER_AGENT"):
+        monkeypatch.delenv(var, raising=False)
+    defs = build_definitions(dataclasses.replace(settings, posts_source="reddit"))
+    with pytest.raises(dg.DagsterInvalidConfigError) as err:
+        materialize(defs, ["raw_posts"], "2024-03-05", None, instance)
+    first = str(err.value).splitlines()
+    assert any('environment variable "REDDIT_CLIENT_ID" which is not set' in line for line in first)
+    assert "REDDIT_CLIENT_SECRET" not in os.environ
+
+
+def test_unknown_source_names_the_setting(settings):
+    with pytest.raises(ValueError, match="TFT_POSTS_SOURCE='twitter'"):
+        build_definitions(dataclasses.replace(settings, posts_source="twitter"))
+
+
+def test_gx_check_blocks_on_planted_bad_rows(settings, instance, tmp_path):
+    """Values ingestion does not reject (an unknown kind, an upvote ratio > 1) are caught by the
+    GX suite; the blocking failure stops scored_posts from running in the same run."""
+    import datetime as dt
+
+    from tft_assets.schemas import SOURCE_POSTS_SCHEMA
+
+    n = 10
+    rows = pl.DataFrame(
+        {
+            "post_id": [f"x{i}" for i in range(n)],
+            "kind": ["link" if i == 2 else "submission" for i in range(n)],
+            "subreddit": ["wallstreetbets"] * n,
+            "author": ["someone"] * n,
+            "created_utc": [dt.datetime(2024, 3, 5, 15, i, tzinfo=dt.UTC) for i in range(n)],
+            "title": ["GME to the moon"] * n,
+            "body": ["buying calls"] * n,
+            "url": [f"https://reddit.com/r/wallstreetbets/comments/x{i}" for i in range(n)],
+            "score": [10] * n,
+            "upvote_ratio": [1.7 if i == 3 else 0.9 for i in range(n)],
+            "num_comments": [1] * n,
+            "source": ["test"] * n,
+        }
+    ).select(
+        [
+            pl.col(c).cast(t)
+            if c
+            in (
+                "post_id",
+                "kind",
+                "subreddit",
+                "author",
+                "created_utc",
+                "title",
+                "body",
+                "url",
+                "score",
+                "upvote_ratio",
+                "num_comments",
+                "source",
+            )
+            else pl.lit(None, t).alias(c)
+            for c, t in SOURCE_POSTS_SCHEMA.items()
+        ]
+    )
+    path = tmp_path / "bad.parquet"
+    rows.write_parquet(path)
+    defs = build_definitions(settings)
+    config = {"ops": {"raw_posts": {"config": {"archive_files": [str(path)]}}}}
+    result = dg.materialize(
+        list(defs.assets),
+        selection=[dg.AssetKey("raw_posts"), dg.AssetKey("scored_posts")],
+        resources=dict(defs.resources),
+        instance=instance,
+        partition_key="2024-03-05",
+        run_config=config,
+        raise_on_error=False,
+    )
+    evals = {
+        e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+    gx = evals["check_raw_posts_gx_suite"]
+    assert gx.passed is False and gx.severity == dg.AssetCheckSeverity.ERROR
+    failed = gx.metadata["failed_expectations"].value
+    assert failed["kind_in_set"]["unexpected_count"] == 1
+    assert failed["upvote_ratio_in_0_1"]["unexpected_count"] == 1
+    assert not result.asset_materializations_for_node("scored_posts")
