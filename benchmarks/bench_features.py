@@ -245,6 +245,8 @@ def run() -> dict:
         "price_features_s": round(price_s, 3),
         "pandas_ta_price_features_s": round(baseline_s, 3),
         "speedup_vs_pandas_ta": round(speedup, 1),
+        "all_features_vs_pandas_ta_price_only": round(baseline_s / all_s, 1),
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "snapshots_range_days": SNAPSHOT_DAYS,
         "snapshots_range_s": round(snap_s, 2),
         "sequences_1y": seq_1y,

@@ -65,9 +65,10 @@ def compute_features_with_inputs(
     if scored_posts is None or scored_posts.is_empty():
         mentions = pl.DataFrame(schema=MENTIONS_SCHEMA)
     else:
+        # Every quality mention of the grid's sessions, whatever the ticker: the input checksum
+        # must not depend on which tickers happen to be priced by the last day of the history.
         mentions = quality_mentions(scored_posts).filter(
             pl.col("session").is_between(sessions[0], sessions[-1])
-            & pl.col("ticker").is_in(tickers)
         )
     sent = sentiment_features_from_mentions(mentions, sessions, tickers, config)
     if (

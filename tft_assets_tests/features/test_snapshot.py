@@ -56,8 +56,15 @@ def test_same_inputs_give_byte_identical_parquet_and_equal_checksum() -> None:
     ]
 
 
-def test_range_builder_matches_single_day_byte_for_byte() -> None:
+@pytest.mark.parametrize("ragged", [False, True])
+def test_range_builder_matches_single_day_byte_for_byte(ragged: bool) -> None:
     prices, posts = _world()
+    if ragged:  # a late listing, a delisting and a missing day: the non-rectangular path
+        prices = prices.filter(
+            ~((pl.col("ticker") == "T007") & (pl.col("date") < dt.date(2021, 3, 10)))
+            & ~((pl.col("ticker") == "T006") & (pl.col("date") > dt.date(2021, 3, 20)))
+            & ~((pl.col("ticker") == "T001") & (pl.col("date") == dt.date(2021, 3, 2)))
+        )
     days = [dt.date(2021, 3, 1) + dt.timedelta(days=i) for i in range(0, 60, 7)] + [
         dt.date(2021, 3, 6)
     ]
