@@ -12,6 +12,7 @@ from tft_assets.settings import Settings, load_settings
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     """Every asset, check, job, schedule, sensor and resource for ``settings`` (env by default)."""
     from tft_assets.defs.environment import build_resources
+    from tft_assets.defs.features.assets import build_feature_assets
     from tft_assets.defs.ingestion.assets import build_ingestion_assets
     from tft_assets.defs.ingestion.automation import build_ingestion_automation
     from tft_assets.defs.partitions import daily_partitions
@@ -25,6 +26,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         assets = [
             *build_ingestion_assets(partitions),
             *build_posts_assets(partitions, settings.min_quality, settings.watchlist),
+            *build_feature_assets(partitions, settings.horizon_days),
         ]
         jobs, schedules, sensors = build_ingestion_automation(
             settings.inbox_dir, settings.start_date, live=settings.posts_source == "reddit"

@@ -9,7 +9,7 @@ import importlib
 import sys
 
 #: Topic modules that add sub-commands (``tft_assets.cli.<name>.register``).
-COMMAND_MODULES: tuple[str, ...] = ("demo", "sql", "imports", "features", "posts")
+COMMAND_MODULES: tuple[str, ...] = ("demo", "sql", "imports", "posts", "report", "features")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -46,6 +46,20 @@ class LakeResource(dg.ConfigurableResource):
                 path.unlink()
         return {k: f.height for k, f in partitions.items()}
 
+    def read_range(
+        self, asset: str, first_key: str | None, last_key: str, columns: list[str] | None = None
+    ) -> pl.DataFrame:
+        """Every stored partition of ``asset`` with ``first_key <= key <= last_key`` (None: from
+        the first one), concatenated. Used for history windows wider than a partition mapping."""
+        from tft_assets.lake.storage import list_partitions, read_partitions
+
+        keys = [
+            k
+            for k in list_partitions(self.base_url, asset)
+            if (first_key is None or k >= first_key) and k <= last_key
+        ]
+        return read_partitions(self.base_url, asset, keys, columns=columns)
+
 
 class PrivacyResource(dg.ConfigurableResource):
     """The HMAC salt for author hashes. Set ``TFT_AUTHOR_SALT`` in any real deployment."""

@@ -144,9 +144,12 @@ def materialize_with_config(
 
 
 def failure_message(result: Any) -> str:
-    """One line saying why a run failed (first step failure)."""
+    """One line saying why a run failed: the failing step and its innermost error."""
     for ev in result.all_events:
         if ev.is_step_failure:
             err = ev.event_specific_data.error
-            return f"{ev.step_key}: {err.message.strip().splitlines()[0] if err else 'failed'}"
+            while err is not None and err.cause is not None:
+                err = err.cause
+            line = err.message.strip().splitlines()[0] if err and err.message.strip() else "failed"
+            return f"{ev.step_key}: {line}"
     return "run failed"

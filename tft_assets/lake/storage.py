@@ -91,13 +91,22 @@ def frame_checksum(frame: pl.DataFrame) -> str:
     return hashlib.sha256(_parquet_bytes(frame)).hexdigest()
 
 
-def read_partition(path: UPath) -> pl.DataFrame:
+def read_partition(path: UPath, columns: list[str] | None = None) -> pl.DataFrame:
     with path.open("rb") as fh:
-        return pl.read_parquet(fh)
+        if columns is None:
+            return pl.read_parquet(fh)
+        present = set(pl.read_parquet_schema(fh))
+        fh.seek(0)
+        return pl.read_parquet(fh, columns=[c for c in columns if c in present])
 
 
 def read_partitions(
-    base: str | UPath, asset: str, partition_keys: Iterable[str], *, missing_ok: bool = False
+    base: str | UPath,
+    asset: str,
+    partition_keys: Iterable[str],
+    *,
+    missing_ok: bool = False,
+    columns: list[str] | None = None,
 ) -> pl.DataFrame:
     """Concatenate the given partitions of ``asset`` (schemas unified diagonally)."""
     frames = []
@@ -107,7 +116,7 @@ def read_partitions(
             if missing_ok:
                 continue
             raise FileNotFoundError(f"{asset} partition {key} is not in the lake ({path})")
-        frames.append(read_partition(path))
+        frames.append(read_partition(path, columns))
     if not frames:
         return pl.DataFrame()
     return pl.concat(frames, how="diagonal_relaxed")

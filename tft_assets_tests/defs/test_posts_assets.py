@@ -45,3 +45,22 @@ def test_scored_posts_recover_true_tickers_of_the_demo_world(settings, instance)
     )
     exact = truth.select((pl.col("found") == pl.col("true")).mean()).item()
     assert exact > 0.9, exact
+
+
+def test_quality_report_cli(settings, instance, capsys):
+    from tft_assets.cli import main
+
+    defs = build_definitions(settings)
+    assert materialize(
+        defs, ["raw_posts", "scored_posts"], "2024-03-04", "2024-03-06", instance
+    ).success
+    assert main(["quality-report", "--days", "2", "--json"]) == 0
+    import json
+
+    report = json.loads(capsys.readouterr().out)
+    assert report["partitions"] == ["2024-03-05", "2024-03-06"]
+    expected = read_partitions(
+        settings.lake_url, "scored_posts", ["2024-03-05", "2024-03-06"]
+    ).height
+    assert report["n_posts"] == expected == sum(report["tier_distribution"].values())
+    assert main(["quality-report", "--days", "0"]) == 1

@@ -1,0 +1,137 @@
+"""Checks on feature_snapshots, feature_sequences and labels."""
+
+from collections.abc import Iterator
+
+import dagster as dg
+import polars as pl
+
+from tft_assets.features import FEATURE_NAMES, LABELS_SCHEMA, SNAPSHOT_SCHEMA
+from tft_assets.schemas import GROUND_TRUTH_PREFIX
+
+NON_FEATURE_COLUMNS = {
+    "ticker", "date", "snapshot_id", "feature_version", "missing_pct", "anomaly_count",
+    "anomaly_features", "isolation_score", "builder_config",
+}  # fmt: skip
+PREVIEW_FEATURES = (
+    "ret_1d",
+    "rsi_14",
+    "macd_hist",
+    "mention_count",
+    "sentiment_mean",
+    "missing_pct",
+)
+MAX_MEAN_MISSING_PCT = 50.0
+SEQUENCE_INDEX = {"ticker", "end_date", "step", "date"}
+
+CHECK_FEATURE_SNAPSHOTS_CONTRACT = "check_feature_snapshots_contract"
+CHECK_FEATURE_SNAPSHOTS_CORRELATED = "check_feature_snapshots_correlated_pairs"
+CHECK_FEATURE_SNAPSHOTS_MISSING = "check_feature_snapshots_missing"
+CHECK_FEATURE_SEQUENCES_SHAPE = "check_feature_sequences_shape"
+CHECK_LABELS_CONSISTENT = "check_labels_consistent"
+
+FEATURE_SNAPSHOT_CHECKS = [
+    dg.AssetCheckSpec(
+        CHECK_FEATURE_SNAPSHOTS_CONTRACT, asset="feature_snapshots", blocking=True,
+        description="Exactly the documented snapshot columns (no ground-truth, label or unknown column "
+        "can reach a model); one row per ticker per day; one snapshot_id per day.",
+    ),
+    dg.AssetCheckSpec(
+        CHECK_FEATURE_SNAPSHOTS_CORRELATED, asset="feature_snapshots", blocking=False,
+        description="Feature pairs with |corr| > 0.95 across tickers (warning).",
+    ),
+    dg.AssetCheckSpec(
+        CHECK_FEATURE_SNAPSHOTS_MISSING, asset="feature_snapshots", blocking=False,
+        description=f"Mean missing_pct at most {MAX_MEAN_MISSING_PCT:g}% (warning).",
+    ),
+]  # fmt: skip
+FEATURE_SEQUENCE_CHECKS = [
+    dg.AssetCheckSpec(
+        CHECK_FEATURE_SEQUENCES_SHAPE, asset="feature_sequences", blocking=True,
+        description="Every sequence has steps 0..29 once, dates strictly increasing and ending at its "
+        "end_date, and only registry features.",
+    ),
+]  # fmt: skip
+LABEL_CHECKS = [
+    dg.AssetCheckSpec(
+        CHECK_LABELS_CONSISTENT, asset="labels", blocking=True,
+        description="label_up equals fwd_return > 0; one label per ticker per day; schema.",
+    ),
+]  # fmt: skip
+
+
+def feature_snapshot_checks(snaps: dict) -> Iterator[dg.AssetCheckResult]:
+    problems: list[str] = []
+    for day, snap in snaps.items():
+        f = snap.frame
+        extra = [c for c in f.columns if c not in SNAPSHOT_SCHEMA]
+        leaked = [
+            c
+            for c in f.columns
+            if c.startswith(GROUND_TRUTH_PREFIX)
+            or c in LABELS_SCHEMA
+            and c not in ("ticker", "date")
+        ]
+        if extra or leaked:
+            problems.append(f"{day}: unexpected columns {sorted(set(extra + leaked))}")
+        if f.height and f.select(pl.col("ticker").is_duplicated().any()).item():
+            problems.append(f"{day}: duplicate tickers")
+        if f.height and f["snapshot_id"].n_unique() != 1:
+            problems.append(f"{day}: several snapshot ids")
+    yield dg.AssetCheckResult(
+        check_name=CHECK_FEATURE_SNAPSHOTS_CONTRACT, passed=not problems,
+        metadata={"problems": dg.MetadataValue.json(problems[:20]), "features": len(FEATURE_NAMES)},
+    )  # fmt: skip
+    pairs = sorted({(a, b) for s in snaps.values() for a, b, _ in s.correlated_pairs})
+    yield dg.AssetCheckResult(
+        check_name=CHECK_FEATURE_SNAPSHOTS_CORRELATED, passed=not pairs, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"pairs_over_0.95": dg.MetadataValue.json([list(p) for p in pairs[:30]]), "n_pairs": len(pairs)},
+    )  # fmt: skip
+    frames = [s.frame for s in snaps.values() if s.frame.height]
+    mean_missing = float(pl.concat(frames)["missing_pct"].mean()) if frames else 0.0
+    yield dg.AssetCheckResult(
+        check_name=CHECK_FEATURE_SNAPSHOTS_MISSING, passed=mean_missing <= MAX_MEAN_MISSING_PCT,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"observed_mean_missing_pct": round(mean_missing, 3), "expected_at_most": MAX_MEAN_MISSING_PCT},
+    )  # fmt: skip
+
+
+def feature_sequence_checks(frames: dict[str, pl.DataFrame]) -> Iterator[dg.AssetCheckResult]:
+    problems: list[str] = []
+    for key, f in frames.items():
+        if not f.height:
+            continue
+        unknown = [c for c in f.columns if c not in SEQUENCE_INDEX and c not in FEATURE_NAMES]
+        if unknown:
+            problems.append(f"{key}: non-feature columns {unknown}")
+        per = f.group_by("ticker").agg(
+            pl.col("step").sort().alias("steps"),
+            pl.col("date").sort().alias("dates"),
+            pl.col("end_date").first(),
+        )
+        bad_steps = per.filter(pl.col("steps").list.len() != pl.col("steps").list.max() + 1).height
+        ends = per.filter(pl.col("dates").list.last() != pl.col("end_date")).height
+        if bad_steps or ends:
+            problems.append(f"{key}: {bad_steps} ragged sequences, {ends} not ending at end_date")
+    yield dg.AssetCheckResult(
+        check_name=CHECK_FEATURE_SEQUENCES_SHAPE, passed=not problems,
+        metadata={"problems": dg.MetadataValue.json(problems[:20])},
+    )  # fmt: skip
+
+
+def label_checks(frames: dict[str, pl.DataFrame]) -> Iterator[dg.AssetCheckResult]:
+    problems: list[str] = []
+    for key, f in frames.items():
+        if not f.height:
+            continue
+        wrong = f.filter(
+            pl.col("fwd_return").is_not_null() & (pl.col("label_up") != (pl.col("fwd_return") > 0))
+        ).height
+        dup = f.height - f["ticker"].n_unique()
+        if wrong or dup or dict(f.schema) != LABELS_SCHEMA:
+            problems.append(
+                f"{key}: {wrong} inconsistent, {dup} duplicate, schema ok={dict(f.schema) == LABELS_SCHEMA}"
+            )
+    yield dg.AssetCheckResult(
+        check_name=CHECK_LABELS_CONSISTENT, passed=not problems,
+        metadata={"problems": dg.MetadataValue.json(problems[:20])},
+    )  # fmt: skip

@@ -1,0 +1,92 @@
+"""feature_snapshots, feature_lineage, feature_sequences and labels on a temporary lake."""
+
+import polars as pl
+import pytest
+
+from tft_assets.definitions import build_definitions
+from tft_assets.defs.runner import failure_message
+from tft_assets.features import FEATURE_NAMES, load_sequences
+from tft_assets.lake.storage import frame_checksum, partition_path, read_partitions
+from tft_assets_tests.conftest import materialize
+
+INGEST = ["raw_posts", "raw_prices", "scored_posts"]
+
+
+@pytest.fixture
+def lake_with_inputs(settings, instance):
+    defs = build_definitions(settings)
+    assert materialize(defs, INGEST, "2024-01-02", "2024-03-22", instance).success
+    return defs
+
+
+def _checks(result) -> dict[str, bool]:
+    return {
+        e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data.passed
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+
+
+def test_features_sequences_and_labels_end_to_end(settings, instance, lake_with_inputs):
+    defs = lake_with_inputs
+    # plant a canary in the stored prices: the future 5-day return, as a column
+    for key in ("2024-03-12", "2024-03-13"):
+        path = partition_path(settings.lake_url, "raw_prices", key)
+        frame = pl.read_parquet(str(path))
+        frame.with_columns((pl.col("close") * 1.01).alias("canary_future_close")).write_parquet(
+            str(path)
+        )
+
+    res = materialize(
+        defs,
+        ["feature_snapshots", "feature_lineage", "feature_sequences"],
+        "2024-02-01",
+        "2024-03-15",
+        instance,
+    )
+    assert res.success
+    checks = _checks(res)
+    assert checks["check_feature_snapshots_contract"] and checks["check_feature_sequences_shape"]
+
+    snap = read_partitions(settings.lake_url, "feature_snapshots", ["2024-03-13"])
+    assert snap.height == 5 and set(FEATURE_NAMES) <= set(snap.columns)
+    assert not [c for c in snap.columns if "canary" in c or c.startswith("gt_")]
+    assert snap["snapshot_id"].n_unique() == 1
+    assert (
+        read_partitions(settings.lake_url, "feature_snapshots", ["2024-03-10"]).height == 0
+    )  # Sunday
+    lineage = read_partitions(settings.lake_url, "feature_lineage", ["2024-03-13"])
+    assert lineage.height > 0 and set(lineage["snapshot_id"]) == set(snap["snapshot_id"])
+
+    # a single-day rerun gives byte-identical bytes
+    before = frame_checksum(snap)
+    assert materialize(
+        defs, ["feature_snapshots", "feature_lineage"], "2024-03-13", None, instance
+    ).success
+    assert (
+        frame_checksum(read_partitions(settings.lake_url, "feature_snapshots", ["2024-03-13"]))
+        == before
+    )
+
+    seqs = read_partitions(settings.lake_url, "feature_sequences", ["2024-03-15"])
+    x, index = load_sequences(seqs)
+    assert x.shape[1:] == (30, len(FEATURE_NAMES)) and x.shape[0] == index.height
+    assert index["end_date"].cast(pl.String).unique().to_list() == ["2024-03-15"]
+
+    labels = materialize(defs, ["labels"], "2024-03-01", "2024-03-15", instance)
+    assert labels.success and _checks(labels)["check_labels_consistent"]
+    lab = read_partitions(settings.lake_url, "labels", ["2024-03-08"])
+    prices = read_partitions(settings.lake_url, "raw_prices", ["2024-03-08", "2024-03-15"])
+    gme = prices.filter(pl.col("ticker") == "GME").sort("date")["adj_close"].to_list()
+    assert lab.filter(pl.col("ticker") == "GME")["fwd_return"].item() == pytest.approx(
+        gme[1] / gme[0] - 1
+    )
+
+
+def test_labels_wait_for_future_prices(settings, instance, lake_with_inputs):
+    res = materialize(lake_with_inputs, ["labels"], "2024-03-20", None, instance)
+    assert not res.success
+    line = failure_message(res)
+    assert (
+        line.startswith("labels: ") and "labels of 2024-03-20 need prices 5 sessions later" in line
+    )
