@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:  # output piped into `head` and friends
+        sys.stderr.close()
+        return 0
     except (ValueError, FileNotFoundError, RuntimeError, KeyError) as exc:
         print(f"tft-trader {args.command}: error: {exc}", file=sys.stderr)
         return 1

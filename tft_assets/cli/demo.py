@@ -11,6 +11,26 @@ import sys
 
 DEFAULT_DEMO_START = "2023-07-01"
 DEFAULT_DEMO_END = "2024-06-30"
+#: Ingestion and scoring start this many calendar days before --start, so that 50-session
+#: indicators and the 60-session anomaly history are warm on the first feature day.
+DEFAULT_WARMUP_DAYS = 120
+INGESTION_ASSETS = ("raw_posts", "raw_prices", "scored_posts")
+
+
+def demo_ranges(start: dt.date, end: dt.date, warmup_days: int, horizon_days: int):
+    """Per-asset partition ranges of a demo run (see :func:`tft_assets.defs.runner.stages`)."""
+    from tft_assets.calendar import shift_trading_days
+
+    last_label = shift_trading_days(end + dt.timedelta(days=1), -horizon_days - 1)
+
+    def range_of(asset: str) -> tuple[dt.date, dt.date] | None:
+        if asset in INGESTION_ASSETS:
+            return start - dt.timedelta(days=warmup_days), end
+        if asset == "labels":  # a label is known only once the prices of D+h exist
+            return (start, last_label) if last_label >= start else None
+        return start, end
+
+    return range_of
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +50,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=None, help="demo world seed (default 7)")
     p.add_argument(
         "--signal-strength", type=float, default=None, help="hype effect on returns; 0 = null world"
+    )
+    p.add_argument(
+        "--warmup-days",
+        type=int,
+        default=DEFAULT_WARMUP_DAYS,
+        help="ingest this many calendar days before --start so indicators are warm (default 120)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(func=run)
@@ -53,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         base,
         posts_source="demo",
         prices_source="demo",
-        start_date=min(base.start_date, args.start),
+        start_date=min(base.start_date, args.start - dt.timedelta(days=args.warmup_days)),
         demo_seed=args.seed if args.seed is not None else base.demo_seed,
         demo_tickers=args.tickers if args.tickers is not None else base.demo_tickers,
         demo_signal_strength=args.signal_strength
@@ -63,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
     defs = build_definitions(settings)
     instance = dagster_instance()
     err = Console(stderr=True)
-    plan = stages(defs)
+    range_of = demo_ranges(args.start, args.end, args.warmup_days, settings.horizon_days)
+    plan = stages(defs, args.start, args.end, range_of)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -81,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
                 description=f"{', '.join(stage.assets)} {'ok' if stage.success else 'FAILED'}",
             )
 
-        results = materialize_range(defs, args.start, args.end, instance, on_stage)
+        results = materialize_range(defs, args.start, args.end, instance, on_stage, range_of)
 
     ok = all(r.success for r in results) and len(results) == len(plan)
     summary = {
@@ -98,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
         "checks_failed": sorted(k for r in results for k, v in r.checks.items() if not v),
         "seconds": round(sum(r.seconds for r in results), 2),
         "runs": [r.run_id for r in results],
+        "ranges": {a: [str(r.start), str(r.end)] for r in results for a in r.assets},
     }
     if args.json:
         print(json.dumps(summary))
@@ -105,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         for r in results:
             for a in r.assets:
                 print(
-                    f"{a:28s} {r.rows.get(a, 0):>10,d} rows  {r.seconds:7.1f}s  run {r.run_id[:8]}"
+                    f"{a:20s} {r.start}..{r.end} {r.rows.get(a, 0):>10,d} rows {r.seconds:7.1f}s  run {r.run_id[:8]}"
                 )
         print(
             f"checks: {summary['checks_passed']} passed, {len(summary['checks_failed'])} failed {summary['checks_failed'] or ''}"
@@ -113,9 +141,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"lake: {settings.lake_url}   open the UI with `make dev` (http://127.0.0.1:3000)")
     if not ok:
         failed = next((r for r in results if not r.success), None)
-        print(
-            f"tft-trader demo: failed at {', '.join(failed.assets) if failed else '?'} (see run {failed.run_id if failed else '?'} in the UI)",
-            file=sys.stderr,
-        )
+        why = f"{failed.error} (run {failed.run_id})" if failed else "no stage ran"
+        print(f"tft-trader demo: failed: {why}", file=sys.stderr)
         return 1
     return 0

@@ -26,13 +26,34 @@ class StageResult:
     success: bool
     run_id: str
     seconds: float
+    start: dt.date | None = None
+    end: dt.date | None = None
+    error: str | None = None
     rows: dict[str, int] = field(default_factory=dict)
     checks: dict[str, bool] = field(default_factory=dict)
     metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def stages(defs: dg.Definitions) -> list[list[dg.AssetKey]]:
-    """Materialisable asset keys grouped by depth in the asset graph (upstream first)."""
+RangeOf = Callable[[str], "tuple[dt.date, dt.date] | None"]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Assets materialised together in one run over ``start..end``."""
+
+    keys: tuple[dg.AssetKey, ...]
+    start: dt.date
+    end: dt.date
+
+
+def stages(
+    defs: dg.Definitions, start: dt.date, end: dt.date, range_of: RangeOf | None = None
+) -> list[Stage]:
+    """Materialisable assets grouped by depth in the asset graph (upstream first) and by range.
+
+    ``range_of(asset_name)`` may give an asset its own range (e.g. a warm-up for ingestion, or
+    labels ending where future prices end); ``None`` from it skips the asset.
+    """
     graph = defs.resolve_asset_graph()
     keys = [k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable]
     depth: dict[dg.AssetKey, int] = {}
@@ -43,10 +64,16 @@ def stages(defs: dg.Definitions) -> list[list[dg.AssetKey]]:
             depth[key] = 1 + max((d(p) for p in parents), default=-1)
         return depth[key]
 
-    by_depth: dict[int, list[dg.AssetKey]] = {}
+    groups: dict[tuple[int, dt.date, dt.date], list[dg.AssetKey]] = {}
     for key in keys:
-        by_depth.setdefault(d(key), []).append(key)
-    return [sorted(by_depth[i], key=lambda k: k.to_user_string()) for i in sorted(by_depth)]
+        window = range_of(key.to_user_string()) if range_of else (start, end)
+        if window is None:
+            continue
+        groups.setdefault((d(key), *window), []).append(key)
+    return [
+        Stage(tuple(sorted(groups[g], key=lambda k: k.to_user_string())), g[1], g[2])
+        for g in sorted(groups)
+    ]
 
 
 def _metadata_value(value: Any) -> Any:
@@ -59,14 +86,17 @@ def materialize_range(
     end: dt.date,
     instance: dg.DagsterInstance,
     on_stage: Callable[[StageResult], None] | None = None,
+    range_of: RangeOf | None = None,
 ) -> list[StageResult]:
-    """Materialise all assets for partitions ``start..end``; stop at the first failed stage."""
+    """Materialise all assets for partitions ``start..end`` (or ``range_of`` per asset), one run
+    per stage; stop at the first failed stage."""
     import time
 
     assets = list(defs.assets or [])
     resources = dict(defs.resources or {})
     results = []
-    for keys in stages(defs):
+    for stage in stages(defs, start, end, range_of):
+        keys = list(stage.keys)
         t0 = time.perf_counter()
         res = dg.materialize(
             assets,
@@ -75,9 +105,9 @@ def materialize_range(
             instance=instance,
             run_config=QUIET_LOGGING,
             tags={
-                RANGE_START_TAG: start.isoformat(),
-                RANGE_END_TAG: end.isoformat(),
-                "tft/launched_by": "tft-trader demo",
+                RANGE_START_TAG: stage.start.isoformat(),
+                RANGE_END_TAG: stage.end.isoformat(),
+                "tft/launched_by": "tft-trader",
             },
             raise_on_error=False,
         )
@@ -93,18 +123,21 @@ def materialize_range(
             for ev in res.all_events
             if ev.event_type_value == "ASSET_CHECK_EVALUATION"
         }
-        stage = StageResult(
+        outcome = StageResult(
             assets=tuple(k.to_user_string() for k in keys),
             success=res.success,
             run_id=res.run_id,
             seconds=time.perf_counter() - t0,
+            start=stage.start,
+            end=stage.end,
+            error=None if res.success else failure_message(res),
             rows=rows,
             checks=checks,
             metadata=meta,
         )
-        results.append(stage)
+        results.append(outcome)
         if on_stage:
-            on_stage(stage)
+            on_stage(outcome)
         if not res.success:
             break
     return results
