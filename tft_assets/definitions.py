@@ -17,6 +17,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     from tft_assets.defs.ingestion.automation import build_ingestion_automation
     from tft_assets.defs.partitions import daily_partitions
     from tft_assets.defs.posts.assets import build_posts_assets
+    from tft_assets.sources.reddit import REDDIT_POOL
 
     settings = settings or load_settings()
     with warnings.catch_warnings():
@@ -24,7 +25,10 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         warnings.simplefilter("ignore", dg.BetaWarning)
         partitions = daily_partitions(settings.start_date)
         assets = [
-            *build_ingestion_assets(partitions),
+            # live Reddit: raw_posts runs in the `reddit_api` pool (limit in dagster.yaml)
+            *build_ingestion_assets(
+                partitions, posts_pool=REDDIT_POOL if settings.posts_source == "reddit" else None
+            ),
             *build_posts_assets(partitions, settings.min_quality, settings.watchlist),
             *build_feature_assets(partitions, settings.horizon_days),
         ]

@@ -11,7 +11,12 @@ from tft_assets_tests.conftest import REPO
 
 def _demo(cwd: Path, data: Path, home: Path) -> None:
     home.mkdir(parents=True)
-    env = {**os.environ, "TFT_DATA_DIR": str(data), "DAGSTER_HOME": str(home), "PYTHONPATH": str(REPO)}
+    env = {
+        **os.environ,
+        "TFT_DATA_DIR": str(data),
+        "DAGSTER_HOME": str(home),
+        "PYTHONPATH": str(REPO),
+    }
     env.pop("TFT_LAKE_URL", None)
     env.pop("MLFLOW_TRACKING_URI", None)
     cmd = [sys.executable, "-m", "tft_assets.cli", "demo", "--start", "2024-03-04", "--end", "2024-03-08",

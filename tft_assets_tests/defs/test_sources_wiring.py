@@ -192,3 +192,13 @@ def test_gx_check_blocks_on_planted_bad_rows(settings, instance, tmp_path):
     assert failed["kind_in_set"]["unexpected_count"] == 1
     assert failed["upvote_ratio_in_0_1"]["unexpected_count"] == 1
     assert not result.asset_materializations_for_node("scored_posts")
+
+
+def test_live_reddit_posts_run_in_the_reddit_pool(settings):
+    from tft_assets.sources.reddit import REDDIT_POOL
+
+    live = build_definitions(dataclasses.replace(settings, posts_source="reddit"))
+    demo = build_definitions(settings)
+    node = live.resolve_asset_graph().get(dg.AssetKey("raw_posts"))
+    assert node.pools == {REDDIT_POOL}
+    assert not demo.resolve_asset_graph().get(dg.AssetKey("raw_posts")).pools

@@ -77,7 +77,9 @@ def _run_metadata(
     return meta
 
 
-def build_ingestion_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+def build_ingestion_assets(
+    partitions: dg.PartitionsDefinition, posts_pool: str | None = None
+) -> list[dg.AssetsDefinition]:
     """The two ingestion assets on ``partitions`` (built here so the start date is configurable)."""
 
     @dg.asset(
@@ -88,6 +90,7 @@ def build_ingestion_assets(partitions: dg.PartitionsDefinition) -> list[dg.Asset
         tags={"layer": "bronze", "domain": "posts"},
         kinds={"polars", "parquet"},
         check_specs=checks.RAW_POSTS_CHECKS,
+        pool=posts_pool,
         description="Reddit submissions and comments by creation day (America/New_York); "
         "authors as HMAC hashes; invalid rows quarantined with a reason.",
     )
