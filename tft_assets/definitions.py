@@ -15,6 +15,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     from tft_assets.defs.features.assets import build_feature_assets
     from tft_assets.defs.ingestion.assets import build_ingestion_assets
     from tft_assets.defs.ingestion.automation import build_ingestion_automation
+    from tft_assets.defs.ingestion.retention import build_retention
     from tft_assets.defs.partitions import daily_partitions
     from tft_assets.defs.posts.assets import build_posts_assets
     from tft_assets.sources.reddit import REDDIT_POOL
@@ -32,13 +33,15 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             *build_posts_assets(partitions, settings.min_quality, settings.watchlist),
             *build_feature_assets(partitions, settings.horizon_days),
         ]
+        live = settings.posts_source == "reddit"
         jobs, schedules, sensors = build_ingestion_automation(
-            settings.inbox_dir, settings.start_date, live=settings.posts_source == "reddit"
+            settings.inbox_dir, settings.start_date, live=live
         )
+        retention_jobs, retention_schedules = build_retention(settings.retention_days, live=live)
     return dg.Definitions(
         assets=assets,
-        jobs=jobs,
-        schedules=schedules,
+        jobs=[*jobs, *retention_jobs],
+        schedules=[*schedules, *retention_schedules],
         sensors=sensors,
         resources=build_resources(settings),
     )
