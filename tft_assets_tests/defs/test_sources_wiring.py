@@ -202,3 +202,24 @@ def test_live_reddit_posts_run_in_the_reddit_pool(settings):
     node = live.resolve_asset_graph().get(dg.AssetKey("raw_posts"))
     assert node.pools == {REDDIT_POOL}
     assert not demo.resolve_asset_graph().get(dg.AssetKey("raw_posts")).pools
+
+
+def test_nightly_schedule_ingests_the_previous_day(settings):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    defs = build_definitions(settings)
+    schedule = defs.get_schedule_def("ingestion_nightly")
+    assert schedule.execution_timezone == "America/New_York"
+    when = dt.datetime(2024, 3, 6, 0, 30, tzinfo=ZoneInfo("America/New_York"))
+    data = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when))
+    assert [r.partition_key for r in data.run_requests] == ["2024-03-05"]
+    assert (
+        defs.get_schedule_def("ingestion_nightly").default_status
+        == dg.DefaultScheduleStatus.STOPPED
+    )
+    live = build_definitions(dataclasses.replace(settings, posts_source="reddit"))
+    assert (
+        live.get_schedule_def("ingestion_nightly").default_status
+        == dg.DefaultScheduleStatus.RUNNING
+    )
