@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 #: Empirical VADER constants (Hutto & Gilbert 2014).
@@ -281,20 +282,52 @@ def wsb_lexicon() -> Lexicon:
 
 
 def _prepare_text(texts: pl.Expr, lexicon: Lexicon) -> pl.Expr:
-    out = texts.fill_null("").str.replace_many(
-        list(lexicon.emoji_map.keys()), list(lexicon.emoji_map.values())
-    )
-    if lexicon.phrase_map:
-        out = out.str.replace_many(
-            list(lexicon.phrase_map.keys()),
-            list(lexicon.phrase_map.values()),
-            ascii_case_insensitive=True,
-        )
+    emoji_keys, emoji_values, phrase_keys, phrase_values = _rewrite_lists(lexicon)
+    out = texts.fill_null("").str.replace_many(emoji_keys, emoji_values)
+    if phrase_keys:
+        out = out.str.replace_many(phrase_keys, phrase_values, ascii_case_insensitive=True)
     return out.str.strip_chars()
+
+
+@lru_cache(maxsize=4)
+def _rewrite_lists(lex: Lexicon) -> tuple[list[str], list[str], list[str], list[str]]:
+    return (
+        list(lex.emoji_map.keys()),
+        list(lex.emoji_map.values()),
+        list(lex.phrase_map.keys()),
+        list(lex.phrase_map.values()),
+    )
 
 
 def _negated(word: pl.Expr, negations: frozenset[str]) -> pl.Expr:
     return word.is_in(list(negations)) | word.str.contains("n't", literal=True)
+
+
+#: Stand-in token for a line break while sentences are counted (a private-use code point,
+#: not white space, removed before any rule sees the tokens).
+_LINE_BREAK_TOKEN = "\ue000"
+
+
+@dataclass(frozen=True)
+class LexiconScores:
+    """Output of :func:`score_lexicons`.
+
+    ``compounds``: one Float64 series of length n per lexicon, VADER's compound in [-1, 1]
+    rounded to 4 decimals; ``sentences``: for the rows asked for, one row per
+    (``row``, ``sentence``) that holds a valence-carrying word of the sentence lexicon, with
+    ``compound`` = that sentence's valence sum squashed like VADER's compound (the words'
+    valences come from the rules applied to the whole text).
+    """
+
+    compounds: tuple[pl.Series, ...]
+    sentences: pl.DataFrame
+
+
+SENTENCE_SCHEMA: dict[str, pl.DataType] = {
+    "row": pl.UInt32(),
+    "sentence": pl.UInt32(),
+    "compound": pl.Float64(),
+}
 
 
 def lexicon_compound(texts: pl.Series, lexicon: Lexicon | None = None) -> pl.Series:
@@ -304,38 +337,162 @@ def lexicon_compound(texts: pl.Series, lexicon: Lexicon | None = None) -> pl.Ser
     ``compound``. Vectorised: one Polars token frame for the whole series.
     """
     lex = lexicon if lexicon is not None else vader_lexicon()
+    return score_lexicons(texts, (lex,)).compounds[0]
+
+
+def score_lexicons(
+    texts: pl.Series,
+    lexicons: tuple[Lexicon, ...],
+    sentence_rows: pl.Series | None = None,
+    sentence_lexicon: int = -1,
+) -> LexiconScores:
+    """Score n texts with several lexicons in one pass over one token frame.
+
+    The lexicons must share boosters, negations and idioms (they differ in word valences and
+    text rewrites). A text whose rewrites agree under every lexicon is tokenised once; the
+    others get one extra segment per disagreeing lexicon. Word features (punctuation
+    stripping, case, lexicon look-up) are computed once per distinct token, and VADER's
+    per-word rules run only on valence-carrying words with their neighbours gathered by
+    index. ``sentence_rows`` (Boolean, length n) asks for sentence-level compounds of
+    ``lexicons[sentence_lexicon]`` on those rows: sentences end at a token ending in ``.``,
+    ``!`` or ``?`` and at each line break, so the sentence of a character of the original
+    text is :func:`sentence_index` of the text before it.
+    """
     n = texts.len()
+    if not lexicons:
+        raise ValueError("need at least one lexicon")
     if n == 0:
-        return pl.Series("compound", [], dtype=pl.Float64)
-    prepared = pl.DataFrame({"text": texts.cast(pl.String)}).select(
-        _prepare_text(pl.col("text"), lex).alias("text")
-    )
-    punct = prepared.select(
-        pl.col("text").str.count_matches("!", literal=True).alias("n_excl"),
-        pl.col("text").str.count_matches("?", literal=True).alias("n_q"),
+        empty = tuple(pl.Series("compound", [], dtype=pl.Float64) for _ in lexicons)
+        return LexiconScores(empty, pl.DataFrame(schema=SENTENCE_SCHEMA))
+    base = lexicons[0]
+    for lex in lexicons[1:]:
+        if (lex.boosters, lex.negations, lex.special_cases) != (
+            base.boosters,
+            base.negations,
+            base.special_cases,
+        ):
+            raise ValueError("lexicons scored together must share boosters, negations, idioms")
+    want_sent = sentence_rows is not None and bool(sentence_rows.fill_null(False).any())
+    seg = _segments(texts.cast(pl.String), lexicons)
+    text = pl.col("text")
+    if want_sent:
+        sent_row = np.asarray(sentence_rows.fill_null(False).to_numpy(), dtype=bool)
+        flag = pl.Series(sent_row[seg.get_column("row").to_numpy()])
+        marked = text.str.replace_all("\n", f" {_LINE_BREAK_TOKEN} ", literal=True)
+        seg = seg.with_columns(pl.when(flag).then(marked).otherwise(text).alias("text"))
+    punct = seg.select(
+        text.str.count_matches("!", literal=True).alias("n_excl"),
+        text.str.count_matches("?", literal=True).alias("n_q"),
     )
     tokens = (
-        prepared.with_row_index("row")
-        .select(
-            "row",
-            pl.col("text")
-            .str.replace_all(r"\s+", " ")
-            .str.strip_chars(" ")
-            .str.split(" ")
-            .alias("tok"),
+        seg.select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("seg"),
+            text.str.replace_all(r"[^\S ]", " ").str.split(" ").alias("tok"),
         )
         .explode("tok")
         .filter(pl.col("tok").str.len_bytes() > 0)
     )
-    valence = _token_valences(tokens, lex)
-    sums = valence.group_by("row").agg(pl.col("v").sum().alias("sum_s"), pl.len().alias("n_tok"))
-    out = (
-        pl.DataFrame({"row": pl.arange(0, n, eager=True).cast(pl.UInt32)})
-        .hstack(punct)
-        .join(sums, on="row", how="left")
-        .select(_compound_expr().alias("compound"))
+    scores = _carrier_valences(tokens, seg.get_column("mask").to_numpy(), lexicons, want_sent)
+    seg_row = seg.get_column("row").to_numpy()
+    seg_mask = seg.get_column("mask").to_numpy()
+    n_excl = punct.get_column("n_excl").to_numpy()
+    n_q = punct.get_column("n_q").to_numpy()
+    compounds = []
+    for j in range(len(lexicons)):
+        mine = scores.filter(pl.col("lex") == j)
+        sums = np.bincount(
+            mine.get_column("seg").to_numpy(),
+            weights=mine.get_column("v").to_numpy(),
+            minlength=seg.height,
+        )
+        serves = ((seg_mask >> j) & 1) == 1  # exactly one segment per row serves lexicon j
+        order = np.argsort(seg_row[serves], kind="stable")
+        frame = pl.DataFrame(
+            {
+                "sum_s": sums[serves][order],
+                "n_excl": n_excl[serves][order],
+                "n_q": n_q[serves][order],
+            }
+        )
+        compounds.append(frame.select(_compound_expr().alias("compound")).get_column("compound"))
+    if not want_sent:
+        return LexiconScores(tuple(compounds), pl.DataFrame(schema=SENTENCE_SCHEMA))
+    sent_lex = sentence_lexicon % len(lexicons)
+    mine = scores.filter(pl.col("lex") == sent_lex)
+    sentences = (
+        mine.with_columns(pl.Series("row", seg_row[mine.get_column("seg").to_numpy()]))
+        .filter(pl.Series(sent_row[seg_row[mine.get_column("seg").to_numpy()]]))
+        .group_by("row", "sentence")
+        .agg(pl.col("v").sum())
+        .select(
+            pl.col("row").cast(pl.UInt32),
+            pl.col("sentence").cast(pl.UInt32),
+            (pl.col("v") / (pl.col("v") * pl.col("v") + NORMALIZE_ALPHA).sqrt())
+            .clip(-1.0, 1.0)
+            .round(4)
+            .alias("compound"),
+        )
+        .sort("row", "sentence")
     )
-    return out.get_column("compound")
+    return LexiconScores(tuple(compounds), sentences)
+
+
+def sentence_index(prefix: pl.Expr) -> pl.Expr:
+    """Sentence index (UInt32) of the character that follows ``prefix`` (the text before it),
+    counted as :func:`score_lexicons` counts sentences."""
+    return (
+        prefix.str.count_matches(r"[.!?]\s") + prefix.str.count_matches("\n", literal=True)
+    ).cast(pl.UInt32)
+
+
+def _rewrite(raw: pl.Series, lex: Lexicon) -> pl.Series:
+    """Emoji (rows with non-ASCII characters only) and phrase rewrites of ``lex``."""
+    emoji_keys, emoji_values, phrase_keys, phrase_values = _rewrite_lists(lex)
+    out = raw.fill_null("")
+    non_ascii = out.str.len_bytes() != out.str.len_chars()
+    if emoji_keys and non_ascii.any():
+        at = non_ascii.arg_true()
+        out = out.scatter(at, out.gather(at).str.replace_many(emoji_keys, emoji_values))
+    if phrase_keys:
+        out = out.str.replace_many(phrase_keys, phrase_values, ascii_case_insensitive=True)
+    return out
+
+
+def _segments(texts: pl.Series, lexicons: tuple[Lexicon, ...]) -> pl.DataFrame:
+    """Rewritten texts to tokenise: ``row`` (UInt32), ``text``, ``mask`` (UInt8, bit j set
+    when the segment serves lexicon j): one segment per row, plus one per lexicon whose
+    emoji/phrase rewrites differ from the first lexicon's on that row."""
+    n = texts.len()
+    base, rest = lexicons[0], lexicons[1:]
+    rows = pl.arange(0, n, eager=True, dtype=pl.UInt32)
+    raw = texts.fill_null("")
+    mask = np.full(n, (1 << len(lexicons)) - 1, dtype=np.uint8)
+    extra: list[pl.DataFrame] = []
+    for j, lex in enumerate(rest, start=1):
+        keys = [k for k, v in lex.emoji_map.items() if base.emoji_map.get(k) != v]
+        keys += [k for k in base.emoji_map if k not in lex.emoji_map]
+        differs = pl.Series([False] * n, dtype=pl.Boolean)
+        if keys:
+            differs = differs | raw.str.contains_any(keys)
+        if lex.phrase_map != base.phrase_map:
+            phrases = sorted(set(lex.phrase_map) | set(base.phrase_map))
+            differs = differs | raw.str.contains_any(phrases, ascii_case_insensitive=True)
+        flag = differs.to_numpy()
+        mask[flag] -= np.uint8(1 << j)
+        at = np.flatnonzero(flag)
+        extra.append(
+            pl.DataFrame(
+                {
+                    "row": rows.gather(at),
+                    "text": _rewrite(raw.gather(at), lex),
+                    "mask": np.full(len(at), 1 << j, dtype=np.uint8),
+                }
+            )
+        )
+    main = pl.DataFrame({"row": rows, "text": _rewrite(raw, base), "mask": mask})
+    if not extra:
+        return main
+    return pl.concat([main, *extra]).sort("row", maintain_order=True)
 
 
 def _compound_expr() -> pl.Expr:
@@ -355,91 +512,216 @@ def _compound_expr() -> pl.Expr:
 
 
 @lru_cache(maxsize=4)
-def _lookup_frames(lex: Lexicon) -> tuple[pl.DataFrame, pl.DataFrame]:
-    lex_frame = pl.DataFrame(
-        {"lw": list(lex.valence.keys()), "lex_v": list(lex.valence.values())},
-        schema={"lw": pl.String, "lex_v": pl.Float64},
-    )
-    boost_frame = pl.DataFrame(
-        {"lw": list(lex.boosters.keys()), "boost": list(lex.boosters.values())},
-        schema={"lw": pl.String, "boost": pl.Float64},
-    )
-    return lex_frame, boost_frame
+def _lookup_frame(lexicons: tuple[Lexicon, ...]) -> pl.DataFrame:
+    """One row per lower-case word: ``lw``, ``boost`` and ``v0``.. (valence per lexicon)."""
+    words = sorted(set().union(*(lex.valence for lex in lexicons)) | set(lexicons[0].boosters))
+    cols: dict[str, list] = {"lw": words, "boost": [lexicons[0].boosters.get(w) for w in words]}
+    for j, lex in enumerate(lexicons):
+        cols[f"v{j}"] = [lex.valence.get(w) for w in words]
+    schema = {"lw": pl.String, "boost": pl.Float64}
+    schema |= {f"v{j}": pl.Float64 for j in range(len(lexicons))}
+    return pl.DataFrame(cols, schema=schema)
 
 
-def _token_valences(tokens: pl.DataFrame, lex: Lexicon) -> pl.DataFrame:
-    """Per-token valence (column ``v``) for rows ``row``/``tok`` (tokens in text order)."""
-    lex_frame, boost_frame = _lookup_frames(lex)
+def _vocabulary(tok: pl.Series, lexicons: tuple[Lexicon, ...]) -> tuple[np.ndarray, pl.DataFrame]:
+    """Token ids (index into the vocabulary) and the per-distinct-token features: ``lw``
+    (VADER's punctuation-stripped lower-case word), ``upper``, ``boost``, ``v0``.., ``brk``
+    (ends a sentence), ``marker`` (a line-break stand-in)."""
+    cat = tok.cast(pl.Categorical(pl.Categories.random()))
+    ids = cat.to_physical().to_numpy()
+    words = cat.dtype.categories.to_series().alias("tok")  # type: ignore[union-attr]
     stripped = pl.col("tok").str.strip_chars(_PUNCTUATION)
     w = pl.when(stripped.str.len_chars() <= 2).then(pl.col("tok")).otherwise(stripped)
-    t = (
-        tokens.lazy()
+    vocab = (
+        pl.DataFrame({"tok": words})
         .with_columns(w.alias("w"))
+        .with_columns(pl.col("w").str.to_lowercase().alias("lw"))
         .with_columns(
-            pl.col("w").str.to_lowercase().alias("lw"),
+            ((pl.col("w") == pl.col("w").str.to_uppercase()) & (pl.col("w") != pl.col("lw"))).alias(
+                "upper"
+            ),
+            (pl.col("tok") == _LINE_BREAK_TOKEN).alias("marker"),
             (
-                (pl.col("w") == pl.col("w").str.to_uppercase())
-                & (pl.col("w") != pl.col("w").str.to_lowercase())
-            ).alias("upper"),
+                (pl.col("tok") == _LINE_BREAK_TOKEN)
+                | pl.col("tok").str.ends_with(".")
+                | pl.col("tok").str.ends_with("!")
+                | pl.col("tok").str.ends_with("?")
+            ).alias("brk"),
         )
+        .join(_lookup_frame(lexicons), on="lw", how="left", maintain_order="left")
     )
-    t = t.join(lex_frame.lazy(), on="lw", how="left", maintain_order="left").join(
-        boost_frame.lazy(), on="lw", how="left", maintain_order="left"
-    )
-    idx = pl.int_range(pl.len(), dtype=pl.UInt32)
-    first = pl.when(pl.col("row") != pl.col("row").shift(1)).then(idx).otherwise(None)
-    t = t.with_columns(
-        (idx - first.forward_fill().fill_null(0)).alias("pos"),
-        pl.col("upper").sum().over("row").alias("n_upper"),
-        pl.len().over("row").alias("n_tok"),
-    )
-    t = t.with_columns(
-        ((pl.col("n_tok") - pl.col("n_upper") > 0) & (pl.col("n_upper") > 0)).alias("cap_diff"),
-        (pl.col("lw") == "but").alias("is_but"),
-    )
-    # first "but" position per row
-    t = t.with_columns(
-        pl.when(pl.col("is_but"))
-        .then(pl.col("pos"))
-        .otherwise(None)
-        .min()
-        .over("row")
-        .alias("but_pos")
-    )
-    same = {k: pl.col("pos") >= k for k in (1, 2, 3)}
-    shifted = []
+    return ids, vocab
+
+
+def _carrier_valences(
+    tokens: pl.DataFrame, seg_mask: np.ndarray, lexicons: tuple[Lexicon, ...], sentences: bool
+) -> pl.DataFrame:
+    """Final valence of every valence-carrying token, per lexicon its segment serves:
+    columns ``seg``, ``lex`` (lexicon index), ``v`` and, with ``sentences``, ``sentence``.
+    ``tokens``: ``seg`` (UInt32) and ``tok`` (non-empty), in text order."""
+    k_lex = len(lexicons)
+    ids, vocab = _vocabulary(tokens.get_column("tok"), lexicons)
+    seg_ids = tokens.get_column("seg").to_numpy()
+    n_seg = len(seg_mask)
+    if sentences:
+        brk = vocab.get_column("brk").to_numpy()[ids].astype(np.int64)
+        cum = np.cumsum(brk) - brk
+        first = np.ones(len(seg_ids), dtype=bool)
+        first[1:] = seg_ids[1:] != seg_ids[:-1]
+        base = np.maximum.accumulate(np.where(first, np.arange(len(seg_ids)), 0))
+        sentence = cum - cum[base]
+        keep = ~vocab.get_column("marker").to_numpy()[ids]
+        ids, seg_ids, sentence = ids[keep], seg_ids[keep], sentence[keep]
+    total = len(ids)
+    lw_v = vocab.get_column("lw")
+    upper_v = vocab.get_column("upper").to_numpy()
+    boost_v = vocab.get_column("boost")
+    boost_null_v = boost_v.is_null().to_numpy()
+    hit_v = np.stack([vocab.get_column(f"v{j}").is_not_null().to_numpy() for j in range(k_lex)])
+    val_v = np.stack([vocab.get_column(f"v{j}").fill_null(0.0).to_numpy() for j in range(k_lex)])
+    is_but_v = (lw_v == "but").to_numpy()
+    is_kind_v = (lw_v == "kind").to_numpy()
+    is_of_v = (lw_v == "of").to_numpy()
+
+    n_tok_seg = np.bincount(seg_ids, minlength=n_seg)
+    n_up_seg = np.bincount(seg_ids, weights=upper_v[ids], minlength=n_seg)
+    starts = np.concatenate(([0], np.cumsum(n_tok_seg)[:-1]))
+    pos = np.arange(total, dtype=np.int64) - starts[seg_ids]
+    n_tok = n_tok_seg[seg_ids]
+    cap_diff_seg = (n_tok_seg - n_up_seg > 0) & (n_up_seg > 0)
+    # first "but" per segment
+    but_at = np.flatnonzero(is_but_v[ids])
+    but_pos_seg = np.full(n_seg, -1, dtype=np.int64)
+    but_segs = seg_ids[but_at]
+    first_but = np.ones(len(but_at), dtype=bool)
+    first_but[1:] = but_segs[1:] != but_segs[:-1]
+    but_pos_seg[but_segs[first_but]] = pos[but_at[first_but]]
+
+    last = pos == n_tok - 1
+    nxt = np.empty(total, dtype=bool)
+    nxt[:-1] = is_of_v[ids[1:]]
+    nxt[-1:] = False
+    kind_of = is_kind_v[ids] & nxt & ~last
+    carrier_any = boost_null_v[ids] & ~kind_of
+    masks = seg_mask[seg_ids]
+    idx_parts, lex_parts = [], []
+    for j in range(k_lex):
+        sel = np.flatnonzero(carrier_any & hit_v[j][ids] & (((masks >> j) & 1) == 1))
+        idx_parts.append(sel)
+        lex_parts.append(np.full(len(sel), j, dtype=np.int8))
+    idx = np.concatenate(idx_parts)
+    lex_id = np.concatenate(lex_parts)
+    out_schema = {"seg": pl.UInt32, "lex": pl.Int8, "v": pl.Float64}
+    if sentences:
+        out_schema["sentence"] = pl.UInt32
+    if len(idx) == 0:
+        return pl.DataFrame(schema=out_schema)
+
+    # Fast path: a carrier with no rule word (booster, negation, idiom word, "no", "least",
+    # ...) around it keeps its valence, adjusted for ALL-CAPS emphasis only.
+    special_t = _rule_words_mask(vocab.get_column("lw"), lexicons[0])[ids]
+    n_tok_i = n_tok[idx]
+    pos_i = pos[idx]
+    involved = special_t[idx].copy()
     for k in (1, 2, 3):
-        shifted += [
-            pl.when(same[k]).then(pl.col("lw").shift(k)).alias(f"p{k}"),
-            pl.when(same[k]).then(pl.col("lex_v").shift(k).is_not_null()).alias(f"p{k}_lex"),
-            pl.when(same[k]).then(pl.col("boost").shift(k)).alias(f"p{k}_boost"),
-            pl.when(same[k]).then(pl.col("upper").shift(k)).alias(f"p{k}_upper"),
-        ]
-    last = pl.col("pos") == pl.col("n_tok") - 1
+        involved |= (pos_i >= k) & special_t[np.maximum(idx - k, 0)]
     for k in (1, 2):
-        ok = pl.col("pos") + k <= pl.col("n_tok") - 1
-        shifted += [
-            pl.when(ok).then(pl.col("lw").shift(-k)).alias(f"n{k}"),
-            pl.when(ok).then(pl.col("lex_v").shift(-k).is_not_null()).alias(f"n{k}_lex"),
-        ]
-    t = t.with_columns(shifted)
-    # Only lexicon words that are not boosters (and not "kind" + "of") carry valence.
-    carrier = (
-        pl.col("lex_v").is_not_null()
-        & pl.col("boost").is_null()
-        & ~((pl.col("lw") == "kind") & (pl.col("n1") == "of") & ~last)
-    )
-    h = _rules(t.filter(carrier), lex)
+        involved |= (pos_i + k <= n_tok_i - 1) & special_t[np.minimum(idx + k, total - 1)]
+    parts = []
+    plain = ~involved
+    if plain.any():
+        pi = idx[plain]
+        v = val_v[lex_id[plain], ids[pi]]
+        caps = upper_v[ids[pi]] & cap_diff_seg[seg_ids[pi]]
+        v = np.where(caps, np.where(v > 0, v + CAPS_INCREMENT, v - CAPS_INCREMENT), v)
+        plain_cols: dict[str, object] = {
+            "seg": seg_ids[pi].astype(np.uint32),
+            "lex": lex_id[plain],
+            "v": v,
+            "pos": pos[pi],
+            "but_pos": but_pos_seg[seg_ids[pi]],
+        }
+        if sentences:
+            plain_cols["sentence"] = sentence[pi].astype(np.uint32)
+        parts.append(pl.DataFrame(plain_cols))
+    idx, lex_id = idx[involved], lex_id[involved]
+    if len(idx) == 0:
+        return _apply_but(pl.concat(parts), sentences)
+    pos_c = pos[idx]
+    seg_c = seg_ids[idx]
+    cols: dict[str, object] = {
+        "seg": seg_c.astype(np.uint32),
+        "lex": lex_id,
+        "lw": lw_v.gather(ids[idx]),
+        "lex_v": val_v[lex_id, ids[idx]],
+        "upper": upper_v[ids[idx]],
+        "cap_diff": cap_diff_seg[seg_c],
+        "pos": pos_c,
+        "but_pos": but_pos_seg[seg_c],
+    }
+    valid: dict[str, np.ndarray] = {}
+    for k in (1, 2, 3):
+        ok = pos_c >= k
+        at = ids[np.where(ok, idx - k, 0)]
+        cols[f"p{k}"] = lw_v.gather(at)
+        cols[f"p{k}_lex"] = hit_v[lex_id, at]
+        cols[f"p{k}_boost"] = boost_v.gather(at)
+        cols[f"p{k}_upper"] = upper_v[at]
+        valid[f"p{k}"] = ok
+    n_tok_c = n_tok[idx]
+    for k in (1, 2):
+        ok = pos_c + k <= n_tok_c - 1
+        at = ids[np.where(ok, np.minimum(idx + k, total - 1), 0)]
+        cols[f"n{k}"] = lw_v.gather(at)
+        cols[f"n{k}_lex"] = hit_v[lex_id, at]
+        valid[f"n{k}"] = ok
+    if sentences:
+        cols["sentence"] = sentence[idx].astype(np.uint32)
+    h = pl.DataFrame(cols)
+    valid_frame = pl.DataFrame({f"_ok_{key}": ok for key, ok in valid.items()})
+    h = h.hstack(valid_frame)
+    nullable = []
+    for key in valid:
+        suffixes = ("", "_lex", "_boost", "_upper") if key.startswith("p") else ("", "_lex")
+        for suffix in suffixes:
+            name = key + suffix
+            nullable.append(pl.when(pl.col(f"_ok_{key}")).then(pl.col(name)).alias(name))
+    h = h.with_columns(nullable).drop(valid_frame.columns)
+    ruled = _rules(h.lazy(), lexicons[0]).collect()
+    cols_out = ["seg", "lex", "v", "pos", "but_pos"] + (["sentence"] if sentences else [])
+    parts.append(ruled.select(cols_out))
+    return _apply_but(pl.concat(parts), sentences)
+
+
+def _apply_but(frame: pl.DataFrame, sentences: bool) -> pl.DataFrame:
+    """VADER's contrastive ``but``: valences before the first ``but`` x0.5, after it x1.5."""
+    but_pos = pl.when(pl.col("but_pos") >= 0).then(pl.col("but_pos"))
     but = (
-        pl.when(pl.col("but_pos").is_null())
+        pl.when(but_pos.is_null())
         .then(pl.col("v"))
-        .when(pl.col("pos") < pl.col("but_pos"))
+        .when(pl.col("pos") < but_pos)
         .then(pl.col("v") * BUT_BEFORE_SCALAR)
-        .when(pl.col("pos") > pl.col("but_pos"))
+        .when(pl.col("pos") > but_pos)
         .then(pl.col("v") * BUT_AFTER_SCALAR)
         .otherwise(pl.col("v"))
     )
-    return h.select("row", but.alias("v")).collect()
+    keep = ["seg", "lex", but.alias("v")] + (["sentence"] if sentences else [])
+    return frame.select(keep)
+
+
+@lru_cache(maxsize=4)
+def _rule_word_list(lex: Lexicon) -> list[str]:
+    words = {w for key in (*lex.boosters, *lex.special_cases) for w in key.split()}
+    words |= set(lex.negations)
+    words |= {"no", "least", "never", "without", "doubt", "so", "this", "or", "nor", "at", "very"}
+    return sorted(words)
+
+
+def _rule_words_mask(lw: pl.Series, lex: Lexicon) -> np.ndarray:
+    """Boolean per word: it can take part in a rule beyond the plain valence (booster,
+    negation, idiom word, ``no``/``least``/``so``...)."""
+    hit = lw.is_in(_rule_word_list(lex)) | lw.str.contains("n't", literal=True)
+    return hit.fill_null(False).to_numpy()
 
 
 def _rules(h: pl.LazyFrame, lex: Lexicon) -> pl.LazyFrame:

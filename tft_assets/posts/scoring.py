@@ -8,20 +8,23 @@ processed with vectorised Polars expressions (multi-threaded by Polars itself).
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
-from tft_assets.posts.lexicon import lexicon_compound, wsb_lexicon
+from tft_assets.posts.lexicon import score_lexicons, sentence_index, vader_lexicon, wsb_lexicon
 from tft_assets.posts.quality import DELETED_MARKERS, TIER_ORDER, add_quality_columns, tier_expr
-from tft_assets.posts.sentiment import model_version, score_sentiment
+from tft_assets.posts.sentiment import ensemble, model_version
 from tft_assets.posts.tickers import extract_mentions, mentions_per_row
 from tft_assets.posts.universe import TickerUniverse, build_universe, normalize_symbol
 from tft_assets.schemas import RAW_POSTS_SCHEMA, SCORED_POSTS_SCHEMA, conform, ground_truth_columns
 
 DEFAULT_MIN_QUALITY = 30.0
 DEFAULT_CHUNK_ROWS = 100_000
-_SENTENCE_PATTERN = r"[^.!?\n]+[.!?\n]*|[.!?\n]+"
+#: Chunks at least this long run ticker extraction and the lexicon pass in two threads.
+PARALLEL_MIN_ROWS = 5_000
 
 QUALITY_DIMENSIONS = ("quality_engagement", "quality_content", "quality_vote_ratio", "quality_spam")
 
@@ -153,16 +156,31 @@ def _score_chunk(
     model: object | None,
 ) -> pl.DataFrame:
     n = df.height
-    q = add_quality_columns(df.with_columns(post_text().alias("_text")), "_text")
+    with_text = df.with_columns(post_text().alias("_text"))
+    texts = with_text.get_column("_text")
+    lexicons = (vader_lexicon(), wsb_lexicon())
+    every_row = pl.Series(np.ones(n, dtype=bool))
+    if n >= PARALLEL_MIN_ROWS:
+        # ticker extraction and the lexicon pass are independent: run them side by side
+        # (Polars and NumPy release the GIL while they work); quality runs meanwhile.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            tickers_job = pool.submit(extract_mentions, texts, universe, focus)
+            lexicon_job = pool.submit(score_lexicons, texts, lexicons, every_row)
+            q = add_quality_columns(with_text, "_text")
+            mentions, lex = tickers_job.result(), lexicon_job.result()
+    else:
+        q = add_quality_columns(with_text, "_text")
+        mentions = extract_mentions(texts, universe, focus)
+        lex = score_lexicons(texts, lexicons, every_row)
     q = q.with_columns(
         tier_expr(pl.col("quality_score")).alias("quality_tier"),
         (pl.col("quality_score") >= cfg.min_quality).alias("is_quality"),
     )
-    texts = q.get_column("_text")
-    mentions = extract_mentions(texts, universe, focus)
     per_row = mentions_per_row(mentions, n)
-    senti = score_sentiment(texts, model)
-    ticker_sent = _ticker_sentiment(texts, mentions, per_row, senti.get_column("sentiment"))
+    senti = ensemble(lex.compounds[0], lex.compounds[1], texts, model)
+    ticker_sent = _ticker_sentiment(
+        texts, mentions, per_row, senti.get_column("sentiment"), lex.sentences
+    )
     version = model_version(model)
     out = pl.concat(
         [q, per_row.select("tickers", "mentions"), senti, ticker_sent.to_frame()], how="horizontal"
@@ -174,13 +192,18 @@ def _score_chunk(
 
 
 def _ticker_sentiment(
-    texts: pl.Series, mentions: pl.DataFrame, per_row: pl.DataFrame, post_sentiment: pl.Series
+    texts: pl.Series,
+    mentions: pl.DataFrame,
+    per_row: pl.DataFrame,
+    post_sentiment: pl.Series,
+    sentences: pl.DataFrame,
 ) -> pl.Series:
     """Per-ticker sentiment aligned with ``tickers``: with one ticker, the post sentiment; with
-    several, the mean WSB-lexicon compound of the sentences that mention each ticker."""
+    several, the mean WSB-lexicon compound of the sentences that mention each ticker
+    (``sentences``: ``row``, ``sentence``, ``compound`` from
+    :func:`~tft_assets.posts.lexicon.score_lexicons`; a sentence without any sentiment word
+    counts as 0)."""
     n = texts.len()
-    n_tickers = per_row.get_column("tickers").list.len()
-    multi_rows = pl.arange(0, n, eager=True).cast(pl.UInt32).filter(n_tickers >= 2)
     base = pl.DataFrame(
         {"row": pl.arange(0, n, eager=True).cast(pl.UInt32), "post": post_sentiment}
     )
@@ -191,27 +214,19 @@ def _ticker_sentiment(
         .rename({"tickers": "symbol"})
         .with_row_index("order")
     )
-    if multi_rows.len() > 0:
-        sent = (
-            pl.DataFrame({"row": multi_rows, "t": texts.gather(multi_rows)})
-            .with_columns(pl.col("t").str.extract_all(_SENTENCE_PATTERN).alias("s"))
-            .select("row", "s")
-            .with_columns(
-                pl.col("s").list.eval((pl.element().str.len_chars()).cum_sum()).alias("e")
-            )
-            .explode(["s", "e"])
-            .drop_nulls("s")
-            .with_columns((pl.col("e") - pl.col("s").str.len_chars()).cast(pl.Int64).alias("start"))
+    multi = per_row.filter(pl.col("tickers").list.len() >= 2).get_column("row")
+    if multi.len() > 0:
+        m = mentions.filter(pl.col("row").is_in(multi))
+        m = m.with_columns(texts.gather(m.get_column("row")).alias("_t")).select(
+            "row",
+            "symbol",
+            sentence_index(pl.col("_t").str.slice(0, pl.col("start"))).alias("sentence"),
         )
-        sent = sent.with_columns(lexicon_compound(sent.get_column("s"), wsb_lexicon()).alias("c"))
-        m = mentions.filter(pl.col("row").is_in(multi_rows)).sort("row", "start")
-        joined = m.join_asof(  # both sides sorted just above
-            sent.select("row", "start", "c").sort("row", "start"),
-            on="start",
-            by="row",
-            check_sortedness=False,
+        per_symbol = (
+            m.join(sentences, on=["row", "sentence"], how="left")
+            .group_by("row", "symbol")
+            .agg(pl.col("compound").fill_null(0.0).mean().round(4).alias("ts"))
         )
-        per_symbol = joined.group_by("row", "symbol").agg(pl.col("c").mean().round(4).alias("ts"))
         exploded = exploded.join(per_symbol, on=["row", "symbol"], how="left")
     else:
         exploded = exploded.with_columns(pl.lit(None, dtype=pl.Float64).alias("ts"))

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import numpy as np
 import polars as pl
 
-from tft_assets.posts.lexicon import lexicon_compound, vader_lexicon, wsb_lexicon
+from tft_assets.posts.lexicon import score_lexicons, vader_lexicon, wsb_lexicon
 
 LABELS: tuple[str, str, str] = ("bearish", "neutral", "bullish")
 MODEL_WEIGHT = 0.6
@@ -78,8 +78,7 @@ def score_sentiment(texts: pl.Series, model: object | None = None) -> pl.DataFra
     Returns n rows: ``sentiment_vader``, ``sentiment_lexicon``, ``sentiment_model`` (null
     without a model), ``sentiment`` (ensemble, [-1, 1]) and ``sentiment_label``.
     """
-    vader = lexicon_compound(texts, vader_lexicon())
-    lex = lexicon_compound(texts, wsb_lexicon())
+    vader, lex = score_lexicons(texts, (vader_lexicon(), wsb_lexicon())).compounds
     return ensemble(vader, lex, texts, model)
 
 

