@@ -71,3 +71,10 @@ def materialize(
 
 def day(s: str) -> dt.date:
     return dt.date.fromisoformat(s)
+
+
+def check_results(result) -> dict[str, bool]:
+    """``{check_name: passed}`` of every asset check evaluated in a run."""
+    from tft_assets.defs.runner import check_evaluations
+
+    return {name: ev.passed for name, ev in check_evaluations(result).items()}

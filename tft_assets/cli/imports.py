@@ -28,7 +28,12 @@ def run(args: argparse.Namespace) -> int:
 
     from tft_assets.definitions import build_definitions
     from tft_assets.defs.ingestion.automation import ASSET_OF_KIND, CONFIG_FIELD_OF_KIND
-    from tft_assets.defs.runner import dagster_instance, failure_message, materialize_with_config
+    from tft_assets.defs.runner import (
+        check_evaluations,
+        dagster_instance,
+        failure_message,
+        materialize_with_config,
+    )
     from tft_assets.ingest.inbox import date_range
     from tft_assets.settings import load_settings
 
@@ -69,12 +74,9 @@ def run(args: argparse.Namespace) -> int:
         "quarantined": meta.get("quarantined_rows"),
         "run_id": result.run_id,
     }
-    checks = [
-        e.asset_check_evaluation_data
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
-    ]
-    summary["checks_failed"] = sorted(c.check_name for c in checks if not c.passed)
+    summary["checks_failed"] = sorted(
+        n for n, c in check_evaluations(result).items() if not c.passed
+    )
     if args.json:
         print(json.dumps(summary))
     else:

@@ -118,11 +118,7 @@ def materialize_range(
             md = {k: _metadata_value(v) for k, v in mat.metadata.items()}
             meta[name] = md
             rows[name] = int(md.get("rows_written", md.get("row_count", 0)) or 0)
-        checks = {
-            ev.asset_check_evaluation_data.check_name: ev.asset_check_evaluation_data.passed
-            for ev in res.all_events
-            if ev.event_type_value == "ASSET_CHECK_EVALUATION"
-        }
+        checks = {name: ev.passed for name, ev in check_evaluations(res).items()}
         outcome = StageResult(
             assets=tuple(k.to_user_string() for k in keys),
             success=res.success,
@@ -141,6 +137,15 @@ def materialize_range(
         if not res.success:
             break
     return results
+
+
+def check_evaluations(result: Any) -> dict[str, Any]:
+    """``{check_name: AssetCheckEvaluation}`` of every asset check evaluated in a run."""
+    return {
+        ev.asset_check_evaluation_data.check_name: ev.asset_check_evaluation_data
+        for ev in result.all_events
+        if ev.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
 
 
 def dagster_instance() -> dg.DagsterInstance:

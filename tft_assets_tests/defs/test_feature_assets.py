@@ -7,7 +7,7 @@ from tft_assets.definitions import build_definitions
 from tft_assets.defs.runner import failure_message
 from tft_assets.features import FEATURE_NAMES, load_sequences
 from tft_assets.lake.storage import frame_checksum, partition_path, read_partitions
-from tft_assets_tests.conftest import materialize
+from tft_assets_tests.conftest import check_results, materialize
 
 INGEST = ["raw_posts", "raw_prices", "scored_posts"]
 
@@ -17,14 +17,6 @@ def lake_with_inputs(settings, instance):
     defs = build_definitions(settings)
     assert materialize(defs, INGEST, "2024-01-02", "2024-03-22", instance).success
     return defs
-
-
-def _checks(result) -> dict[str, bool]:
-    return {
-        e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data.passed
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
-    }
 
 
 def test_features_sequences_and_labels_end_to_end(settings, instance, lake_with_inputs):
@@ -45,7 +37,7 @@ def test_features_sequences_and_labels_end_to_end(settings, instance, lake_with_
         instance,
     )
     assert res.success
-    checks = _checks(res)
+    checks = check_results(res)
     assert checks["check_feature_snapshots_contract"] and checks["check_feature_sequences_shape"]
 
     snap = read_partitions(settings.lake_url, "feature_snapshots", ["2024-03-13"])
@@ -74,7 +66,7 @@ def test_features_sequences_and_labels_end_to_end(settings, instance, lake_with_
     assert index["end_date"].cast(pl.String).unique().to_list() == ["2024-03-15"]
 
     labels = materialize(defs, ["labels"], "2024-03-01", "2024-03-15", instance)
-    assert labels.success and _checks(labels)["check_labels_consistent"]
+    assert labels.success and check_results(labels)["check_labels_consistent"]
     lab = read_partitions(settings.lake_url, "labels", ["2024-03-08"])
     prices = read_partitions(settings.lake_url, "raw_prices", ["2024-03-08", "2024-03-15"])
     gme = prices.filter(pl.col("ticker") == "GME").sort("date")["adj_close"].to_list()

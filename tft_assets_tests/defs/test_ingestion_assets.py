@@ -7,15 +7,7 @@ import polars as pl
 from tft_assets.definitions import build_definitions
 from tft_assets.lake.storage import list_partitions, partition_path, read_partitions
 from tft_assets.schemas import RAW_POSTS_SCHEMA, RAW_PRICES_SCHEMA
-from tft_assets_tests.conftest import materialize
-
-
-def _checks(result) -> dict[str, bool]:
-    return {
-        e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data.passed
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
-    }
+from tft_assets_tests.conftest import check_results, materialize
 
 
 def test_single_partition_roundtrip(settings, instance):
@@ -28,7 +20,7 @@ def test_single_partition_roundtrip(settings, instance):
     assert {c: posts.schema[c] for c in RAW_POSTS_SCHEMA} == RAW_POSTS_SCHEMA
     assert "author" not in posts.columns
     assert {c: prices.schema[c] for c in RAW_PRICES_SCHEMA} == RAW_PRICES_SCHEMA
-    checks = _checks(res)
+    checks = check_results(res)
     assert checks and all(checks.values()), checks
     # planted defects of the demo world reached the quarantine with reasons, nothing was lost
     q = pl.read_parquet(

@@ -5,7 +5,7 @@ import polars as pl
 from tft_assets.definitions import build_definitions
 from tft_assets.lake.storage import frame_checksum, read_partitions
 from tft_assets.schemas import SCORED_POSTS_SCHEMA
-from tft_assets_tests.conftest import materialize
+from tft_assets_tests.conftest import check_results, materialize
 
 
 def test_scored_posts_range_equals_single_partitions(settings, instance):
@@ -28,12 +28,7 @@ def test_scored_posts_range_equals_single_partitions(settings, instance):
     meta = res.asset_materializations_for_node("scored_posts")[0].metadata
     assert sum(meta["tier_distribution"].value.values()) == scored.height
     assert meta["quality_histogram"].value.startswith("![quality histogram](data:image/png;base64,")
-    checks = {
-        e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data.passed
-        for e in res.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
-    }
-    assert checks["check_scored_posts_sentiment_coverage"] is True
+    assert check_results(res)["check_scored_posts_sentiment_coverage"] is True
 
 
 def test_scored_posts_recover_true_tickers_of_the_demo_world(settings, instance):

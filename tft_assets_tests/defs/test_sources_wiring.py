@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from tft_assets.definitions import build_definitions
-from tft_assets.defs.runner import materialize_with_config
+from tft_assets.defs.runner import check_evaluations, materialize_with_config
 from tft_assets.lake.storage import list_partitions, read_partitions
 from tft_assets_tests.conftest import day, materialize, real_file
 
@@ -181,12 +181,7 @@ def test_gx_check_blocks_on_planted_bad_rows(settings, instance, tmp_path):
         run_config=config,
         raise_on_error=False,
     )
-    evals = {
-        e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
-    }
-    gx = evals["check_raw_posts_gx_suite"]
+    gx = check_evaluations(result)["check_raw_posts_gx_suite"]
     assert gx.passed is False and gx.severity == dg.AssetCheckSeverity.ERROR
     failed = gx.metadata["failed_expectations"].value
     assert failed["kind_in_set"]["unexpected_count"] == 1

@@ -37,7 +37,7 @@ import polars as pl
 from tft_assets import calendar
 from tft_assets.schemas import SOURCE_POSTS_SCHEMA
 from tft_assets.sources.demo import text
-from tft_assets.sources.demo.config import DemoWorldConfig
+from tft_assets.sources.demo.config import DEFECT_KINDS, DemoWorldConfig
 from tft_assets.sources.demo.latent import HYPE_EPOCH, STREAM_POSTS, LatentPaths, rng_for
 from tft_assets.sources.demo.universe import UNIVERSE
 
@@ -63,17 +63,8 @@ MENTION_STYLE_PROBS = (0.35, 0.10, 0.30, 0.25)
 #: Posts per day above which ids would collide (ids are day_index * stride + rank).
 ID_STRIDE_PER_DAY = 1 << 18
 _ID_OFFSET = 36**6
-_DEFECTS_PER_ROW = (
-    "spam",
-    "brigaded",
-    "deleted",
-    "non_english",
-    "oversized",
-    "missing_author",
-    "missing_score",
-    "missing_post_id",
-    "missing_created_utc",
-)
+#: Defects drawn per row; cross-post duplicates are extra rows, made separately.
+_DEFECTS_PER_ROW = tuple(kind for kind in DEFECT_KINDS if kind != "duplicate")
 _UTM_SUFFIX = "?utm_source=share&utm_medium=web2x&context=3"
 _SLUG_DROP = re.compile(r"[^a-z0-9 ]+")
 _STANDARD_DAY_MASS = 60.0 * sum(HOURLY_ACTIVITY_ET)
