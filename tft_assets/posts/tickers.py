@@ -69,12 +69,14 @@ def _token_frame(texts: pl.Series) -> pl.DataFrame:
     """One row per non-empty token: ``row``, ``tok`` (raw token), ``raw_start`` (char offset),
     in text order. Separators (:data:`_SEPARATORS`, ``..``) become spaces, keeping offsets."""
     text = texts.cast(pl.String).fill_null("")
-    split = (
-        text.str.replace_many(_SEPARATOR_CHARS, [" "] * len(_SEPARATOR_CHARS))
-        .str.replace_all("...", "   ", literal=True)
-        .str.replace_all("..", "  ", literal=True)
-        .str.split(" ")
-    )
+    non_ascii = text.str.len_bytes() != text.str.len_chars()
+    if non_ascii.any():  # emoji separate tokens too ("🚀GameStop"); one code point, one space
+        at = non_ascii.arg_true()
+        text = text.scatter(at, text.gather(at).str.replace_all(r"\p{Extended_Pictographic}", " "))
+    patterns = ["...", "..", *_SEPARATOR_CHARS]
+    split = text.str.replace_many(
+        patterns, [" " * len(x) for x in patterns], leftmost=True
+    ).str.split(" ")
     lengths = split.list.len().to_numpy().astype(np.int64)  # >= 1 per text
     tok = split.explode()
     tok_chars = tok.str.len_chars().to_numpy().astype(np.int64)
@@ -92,8 +94,14 @@ def _token_frame(texts: pl.Series) -> pl.DataFrame:
 def _core_columns(tok: pl.Expr, raw_start: pl.Expr) -> list[pl.Expr]:
     """``core`` (token without leading quotes and trailing punctuation / possessive),
     ``start`` and ``end`` (char offsets of the core)."""
-    lead_stripped = tok.str.replace(_LEAD, "")
-    core = lead_stripped.str.replace(_TRAIL, "")
+    lead_stripped = tok.str.strip_chars_start(_LEAD_CHARS)
+    core = (
+        lead_stripped.str.strip_chars_end(_TRAIL_CHARS)
+        .str.strip_suffix("'s")
+        .str.strip_suffix("'S")
+        .str.strip_suffix("’s")
+        .str.strip_suffix("’S")
+    )
     start = raw_start + (tok.str.len_chars() - lead_stripped.str.len_chars()).cast(pl.Int64)
     return [
         core.alias("core"),
@@ -113,6 +121,8 @@ class _Tables:
     alias_single_keys: pl.Series
     alias_double_keys: pl.Series
     lower_spellings: pl.Series
+    first_words: pl.Series
+    first_word_spellings: pl.Series
     symbol_spellings: pl.Series
     plain_symbols: pl.Series
     wordlike_symbols: pl.Series
@@ -124,6 +134,7 @@ def _tables(universe: TickerUniverse, focus_symbols: frozenset[str]) -> _Tables:
     alias_single = {a: s for a, s in universe.aliases.items() if " " not in a}
     alias_double = {a: s for a, s in universe.aliases.items() if a.count(" ") == 1}
     focus_lower = sorted(s.lower() for s in focus_symbols if s in universe.symbols)
+    first_words = {a.split(" ")[0] for a in alias_double}
     # symbols that are no English word (``EXPR``, ``NAKD``): may be written in lower case
     plain = sorted(
         x
@@ -135,12 +146,7 @@ def _tables(universe: TickerUniverse, focus_symbols: frozenset[str]) -> _Tables:
     )
     # upper-case symbols that are also English words (``SPY``, ``LOVE``): need context
     wordlike = sorted(x for x in universe.symbols - BLACKLIST if x.isalpha() and is_english_word(x))
-    lower_words = sorted(
-        set(focus_lower)
-        | set(alias_single)
-        | {a.split(" ")[0] for a in alias_double}
-        | {x.lower() for x in plain}
-    )
+    lower_words = sorted(set(focus_lower) | set(alias_single) | {x.lower() for x in plain})
     return _Tables(
         symbols=pl.Series(sorted(universe.symbols), dtype=pl.String),
         focus_lower=pl.Series(focus_lower, dtype=pl.String),
@@ -152,6 +158,10 @@ def _tables(universe: TickerUniverse, focus_symbols: frozenset[str]) -> _Tables:
         alias_double_keys=pl.Series(sorted(alias_double), dtype=pl.String),
         plain_symbols=pl.Series(plain, dtype=pl.String),
         wordlike_symbols=pl.Series(wordlike, dtype=pl.String),
+        first_words=pl.Series(sorted(first_words), dtype=pl.String),
+        first_word_spellings=pl.Series(
+            sorted({v for w in first_words for v in (w, w.title(), w.upper())}), dtype=pl.String
+        ),
         lower_spellings=pl.Series(
             sorted({w + end for w in lower_words for end in _POSSESSIVES}), dtype=pl.String
         ),
@@ -201,6 +211,17 @@ def extract_mentions(
             | norm_cased.str.to_lowercase().is_in(tab.lower_spellings)
         )
         candidate = candidate.scatter(cased_at.filter(hit), True)
+    if tab.alias_double_keys.len():
+        # first word of a two-word name, when the next token completes the name
+        first_at = norm.is_in(tab.first_word_spellings).arg_true()
+        nxt_at = (first_at + 1).clip(0, every.height - 1)
+        key = pl.DataFrame({"a": norm.gather(first_at), "b": norm.gather(nxt_at)}).select(
+            pl.concat_str(["a", "b"], separator=" ").str.to_lowercase()
+        )
+        pair = key.to_series().is_in(tab.alias_double_keys) & (
+            every.get_column("row").gather(nxt_at) == every.get_column("row").gather(first_at)
+        )
+        candidate = candidate.scatter(first_at.filter(pair), True)
     at = candidate.arg_true()
     if at.len() == 0:
         return pl.DataFrame(schema=MENTION_SCHEMA)
@@ -269,8 +290,7 @@ def extract_mentions(
         )
         cands.append(single)
     if tab.alias_double:
-        first_words = pl.Series([a.split(" ")[0] for a in tab.alias_double], dtype=pl.String)
-        pairs = t.filter(pl.col("has_next") & lw.is_in(first_words))
+        pairs = t.filter(pl.col("has_next") & lw.is_in(tab.first_words))
         if pairs.height:
             nxt_cols = _core_columns(pl.col("next_tok"), pl.col("next_raw_start"))
             pairs = pairs.with_columns(
@@ -284,14 +304,11 @@ def extract_mentions(
                 pl.col("next_end").alias("end"),
             )
             cands.append(double)
-    cols = ["row", "symbol", "method", "start", "end", "needs_ctx", "core", "local", "strong"]
-    m = pl.concat(
-        [c.with_columns(_local_shouting(tab).alias("_s")).unnest("_s").select(cols) for c in cands],
-        how="vertical",
-    )
+    cols = ["row", "symbol", "method", "start", "end", "needs_ctx", "core", "_prev", "_next"]
+    m = pl.concat([c.select(cols) for c in cands], how="vertical")
     if m.height == 0:
         return pl.DataFrame(schema=MENTION_SCHEMA)
-    m = _apply_context(m, texts, frozenset(focus_symbols))
+    m = _apply_context(m, texts, frozenset(focus_symbols), tab)
     m = (
         m.with_columns(
             pl.col("method").replace_strict(_METHOD_RANK, return_dtype=pl.Int8).alias("rank")
@@ -348,7 +365,9 @@ def _local_shouting(tab: _Tables) -> pl.Expr:
     return pl.struct(shouted.alias("local"), (strong("_prev") | strong("_next")).alias("strong"))
 
 
-def _apply_context(m: pl.DataFrame, texts: pl.Series, focus: frozenset[str]) -> pl.DataFrame:
+def _apply_context(
+    m: pl.DataFrame, texts: pl.Series, focus: frozenset[str], tab: _Tables
+) -> pl.DataFrame:
     """Keep ambiguous mentions only with evidence, and distrust shouted text.
 
     Evidence for an ambiguous mention: stock context (:data:`STOCK_CONTEXT_PATTERN`) within
@@ -358,7 +377,22 @@ def _apply_context(m: pl.DataFrame, texts: pl.Series, focus: frozenset[str]) -> 
     outside the focus set is dropped.
     """
     bare = (pl.col("method") == "symbol") & pl.col("core").str.contains(r"^[A-Z]")
-    rows = m.filter(bare).get_column("row").unique()
+    m = m.with_columns((bare & ~pl.col("symbol").is_in(sorted(focus))).alias("_risk"))
+    risky = m.filter(pl.col("_risk"))
+    if risky.height:  # shouted-words context, only where it can matter
+        risky = risky.with_columns(_local_shouting(tab).alias("_s")).unnest("_s")
+        m = pl.concat(
+            [
+                m.filter(~pl.col("_risk")).with_columns(
+                    pl.lit(False).alias("local"), pl.lit(False).alias("strong")
+                ),
+                risky,
+            ]
+        ).with_columns(pl.col("_risk") & ~pl.col("strong"))
+    else:
+        m = m.with_columns(pl.lit(False).alias("local"), pl.lit(False).alias("strong"))
+    m = m.drop("_prev", "_next", "strong")
+    rows = m.filter(pl.col("_risk") & ~pl.col("local")).get_column("row").unique()
     if rows.len() > 0:
         t = texts.cast(pl.String).fill_null("").gather(rows)
         upper = t.str.count_matches(r"[A-Z]")
@@ -366,15 +400,12 @@ def _apply_context(m: pl.DataFrame, texts: pl.Series, focus: frozenset[str]) -> 
         shouting = pl.DataFrame(
             {"row": rows, "shouting": upper > SHOUTING_UPPER_SHARE * (upper + lower)}
         )
-        m = m.join(shouting, on="row", how="left").filter(
-            ~(
-                (pl.col("shouting").fill_null(False) | pl.col("local"))
-                & bare
-                & ~pl.col("strong")
-                & ~pl.col("symbol").is_in(sorted(focus))
-            )
-        )
-        m = m.drop("shouting")
+        m = m.join(shouting, on="row", how="left")
+    else:
+        m = m.with_columns(pl.lit(None, dtype=pl.Boolean).alias("shouting"))
+    m = m.filter(~(pl.col("_risk") & (pl.col("shouting").fill_null(False) | pl.col("local")))).drop(
+        "shouting", "_risk"
+    )
     need = m.filter(pl.col("needs_ctx"))
     if need.height == 0:
         return m

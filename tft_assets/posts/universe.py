@@ -638,14 +638,18 @@ def company_aliases(
 ) -> list[str]:
     """Lower-case aliases for a company name: the cleaned name (up to 3 words), its first two
     words, and its first word when ``single_word`` allows it: ``"distinctive"`` (4+ letters,
-    not a common word) or ``"camelcase"`` (also needs an inner capital, as in GameStop or
-    BlackBerry: long listing files name many companies after ordinary words).
+    not a common word; for a longer name also no English word, or CamelCase) or
+    ``"camelcase"`` (also needs an inner capital, as in GameStop or BlackBerry: long listing
+    files name many companies after ordinary words).
 
     >>> company_aliases("GameStop Corporation Common Stock", frozenset())
     ['gamestop']
+    >>> company_aliases("Amazon.com, Inc.", frozenset())
+    ['amazon']
     """
     cleaned = _NAME_NOISE_RE.sub(" ", name.replace("&amp;", "&"))
-    cleaned = re.sub(r"[,.]", " ", cleaned)
+    cleaned = re.sub(r"(?i)\.com\b", " ", cleaned)  # Amazon.com -> Amazon
+    cleaned = re.sub(r"[,.&]", " ", cleaned)
     words = [w for w in cleaned.split() if w]
     if not words:
         return []
@@ -658,7 +662,9 @@ def company_aliases(
         out.append(" ".join(words).lower())
     if len(words) >= 2:
         out.append(" ".join(words[:2]).lower())
-    if single_ok:
+    # the first word of a longer name ("Papa" of Papa John's, "Forward" of Forward Air)
+    # only when it is no English word or is written in CamelCase
+    if single_ok and (len(words) == 1 or camel or not is_english_word(first)):
         out.append(first.lower())
     seen: list[str] = []
     for a in out:
