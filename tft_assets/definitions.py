@@ -13,6 +13,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     """Every asset, check, job, schedule, sensor and resource for ``settings`` (env by default)."""
     from tft_assets.defs.environment import build_resources
     from tft_assets.defs.features.assets import build_feature_assets
+    from tft_assets.defs.freshness import build_freshness
     from tft_assets.defs.ingestion.assets import build_ingestion_assets
     from tft_assets.defs.ingestion.automation import build_ingestion_automation
     from tft_assets.defs.ingestion.retention import build_retention
@@ -38,11 +39,13 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             settings.inbox_dir, settings.start_date, live=live
         )
         retention_jobs, retention_schedules = build_retention(settings.retention_days, live=live)
+        freshness_checks, freshness_sensors = build_freshness(live=live)
     return dg.Definitions(
         assets=assets,
         jobs=[*jobs, *retention_jobs],
         schedules=[*schedules, *retention_schedules],
-        sensors=sensors,
+        sensors=[*sensors, *freshness_sensors],
+        asset_checks=freshness_checks,
         resources=build_resources(settings),
     )
 

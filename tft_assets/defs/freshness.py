@@ -1,0 +1,35 @@
+"""Freshness SLAs: the latest completed daily partition must be materialised by a deadline.
+
+Ingestion must have landed yesterday's partition by 02:00 New York time, features by 03:00.
+The sensor that evaluates them runs by default in live mode (in the demo, partitions are
+historical and the checks would only report that today is not materialised).
+"""
+
+import dagster as dg
+
+from tft_assets.settings import MARKET_TIMEZONE
+
+FRESHNESS_SENSOR = "freshness_checks_sensor"
+INGESTION_DEADLINE_CRON = "0 2 * * *"
+FEATURES_DEADLINE_CRON = "0 3 * * *"
+
+
+def build_freshness(live: bool) -> tuple[list, list]:
+    checks = [
+        *dg.build_time_partition_freshness_checks(
+            assets=["raw_posts", "raw_prices"],
+            deadline_cron=INGESTION_DEADLINE_CRON,
+            timezone=MARKET_TIMEZONE,
+        ),
+        *dg.build_time_partition_freshness_checks(
+            assets=["scored_posts", "feature_snapshots", "labels"],
+            deadline_cron=FEATURES_DEADLINE_CRON,
+            timezone=MARKET_TIMEZONE,
+        ),
+    ]
+    sensor = dg.build_sensor_for_freshness_checks(
+        freshness_checks=checks,
+        name=FRESHNESS_SENSOR,
+        default_status=dg.DefaultSensorStatus.RUNNING if live else dg.DefaultSensorStatus.STOPPED,
+    )
+    return checks, [sensor]
