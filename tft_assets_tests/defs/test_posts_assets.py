@@ -59,3 +59,16 @@ def test_quality_report_cli(settings, instance, capsys):
     ).height
     assert report["n_posts"] == expected == sum(report["tier_distribution"].values())
     assert main(["quality-report", "--days", "0"]) == 1
+
+
+def test_registered_mode_without_a_model_fails_with_one_clear_line(settings, instance):
+    import dataclasses
+
+    from tft_assets.defs.runner import failure_message
+
+    defs = build_definitions(dataclasses.replace(settings, sentiment_model="registered"))
+    res = materialize(defs, ["raw_posts", "scored_posts"], "2024-03-05", None, instance)
+    assert not res.success
+    line = failure_message(res)
+    assert line.startswith("scored_posts: ") and "no model 'tft-sentiment' is registered" in line
+    assert "tft-trader sentiment train" in line
