@@ -72,3 +72,30 @@ def test_registered_mode_without_a_model_fails_with_one_clear_line(settings, ins
     line = failure_message(res)
     assert line.startswith("scored_posts: ") and "no model 'tft-sentiment' is registered" in line
     assert "tft-trader sentiment train" in line
+
+
+def test_scored_posts_use_the_registered_model(settings, instance, tmp_path, monkeypatch, capsys):
+    """Train and register a stance model with the CLI, then score with TFT_SENTIMENT_MODEL=registered."""
+    import dataclasses
+
+    from tft_assets.cli import main
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    texts = {
+        "bullish": "buying calls, this stock will rip, strong earnings {}",
+        "bearish": "buying puts, this stock will dump, awful guidance {}",
+        "neutral": "the meeting is scheduled for tuesday number {}",
+    }
+    rows = [(t.format(i), label) for label, t in texts.items() for i in range(20)]
+    train = tmp_path / "train.csv"
+    pl.DataFrame({"text": [r[0] for r in rows], "label": [r[1] for r in rows]}).write_csv(train)
+    assert main(["sentiment", "train", str(train)]) == 0
+    capsys.readouterr()
+    defs = build_definitions(dataclasses.replace(settings, sentiment_model="registered"))
+    assert materialize(defs, ["raw_posts", "scored_posts"], "2024-03-05", None, instance).success
+    scored = read_partitions(settings.lake_url, "scored_posts", ["2024-03-05"])
+    assert scored["sentiment_model_version"].unique().to_list() == [
+        scored["sentiment_model_version"][0]
+    ] and scored["sentiment_model_version"][0].endswith("tft-sentiment/1")
+    assert scored["sentiment_model"].null_count() == 0
