@@ -20,9 +20,9 @@ no readable text (empty, ``[deleted]``, ``[removed]``) scores 0.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 MIN_CONTENT_CHARS = 50
@@ -49,10 +49,31 @@ _PROMO_PATTERN = (
     r"discord\.gg/|join (?:my|our) (?:discord|telegram|group|channel)|whatsapp|"
     r"robinhood\.com/referral|webull\.com/activity|dm me|guaranteed (?:returns|profit)"
 )
-_REPEAT_PATTERN = "|".join(
-    re.escape(c * REPEAT_RUN_CHARS)
-    for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!?.$"
-)
+_REPEAT_RUNS = [
+    c * REPEAT_RUN_CHARS for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!?.$"
+]
+#: Fewest upper-case letters that can make the caps share exceed its limit.
+_MIN_UPPER_FOR_CAPS = math.floor(CAPS_SHARE_LIMIT * CAPS_MIN_LETTERS)
+
+
+def _letter_and_emoji_counts(text: pl.Series) -> pl.DataFrame:
+    """``_up``, ``_lo`` (upper/lower-case letters) and ``_emoji`` per text (Float64).
+
+    ``_lo`` is counted only where ``_up`` could make the caps share exceed its limit (0
+    elsewhere, which gives the same caps penalty of 0), and emoji only in texts with
+    non-ASCII characters: the costly counts run on the few texts that need them."""
+    t = text.cast(pl.String).fill_null("")
+    up = t.str.count_matches(r"\p{Lu}").cast(pl.Float64)
+    lo = pl.Series(np.zeros(t.len()), dtype=pl.Float64)
+    at = (up >= _MIN_UPPER_FOR_CAPS).arg_true()
+    if at.len():
+        lo = lo.scatter(at, t.gather(at).str.count_matches(r"\p{Ll}").cast(pl.Float64))
+    emoji = pl.Series(np.zeros(t.len()), dtype=pl.Float64)
+    at = (t.str.len_bytes() != t.str.len_chars()).arg_true()
+    if at.len():
+        counts = t.gather(at).str.count_matches(r"\p{Extended_Pictographic}")
+        emoji = emoji.scatter(at, counts.cast(pl.Float64))
+    return pl.DataFrame({"_up": up, "_lo": lo, "_emoji": emoji})
 
 
 @dataclass(frozen=True)
@@ -89,12 +110,10 @@ def add_quality_columns(
         .otherwise(stripped.str.len_chars())
         .cast(pl.Float64)
         .alias("_len"),
-        body.str.count_matches(r"\p{Lu}").cast(pl.Float64).alias("_up"),
-        body.str.count_matches(r"\p{Ll}").cast(pl.Float64).alias("_lo"),
-        body.str.count_matches(r"\p{Extended_Pictographic}").cast(pl.Float64).alias("_emoji"),
         body.str.contains(_PROMO_PATTERN).alias("_promo"),
-        body.str.contains(_REPEAT_PATTERN).alias("_repeat"),
+        body.str.contains_any(_REPEAT_RUNS).alias("_repeat"),
     )
+    feats = feats.hstack(_letter_and_emoji_counts(df.get_column(text_column)))
     score = c("score").cast(pl.Float64)
     comments = c("num_comments").cast(pl.Float64)
     ratio = c("upvote_ratio").cast(pl.Float64)

@@ -2,7 +2,10 @@
 
 Pure and deterministic: the same frame and config give the same output. Work is chunked
 (:attr:`ScoringConfig.chunk_rows`) so memory stays bounded on large partitions; every chunk is
-processed with vectorised Polars expressions (multi-threaded by Polars itself).
+processed with vectorised Polars/NumPy code, and frames of at least
+:data:`PARALLEL_MIN_ROWS` rows are cut into at least :data:`SCORING_THREADS` chunks that are
+scored side by side in threads (Polars and NumPy release the GIL while they compute), so a
+small partition pays no start-up cost and a large one uses the cores.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ import io
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import numpy as np
 import polars as pl
 
 from tft_assets.posts.lexicon import score_lexicons, sentence_index, vader_lexicon, wsb_lexicon
@@ -23,8 +25,9 @@ from tft_assets.schemas import RAW_POSTS_SCHEMA, SCORED_POSTS_SCHEMA, conform, g
 
 DEFAULT_MIN_QUALITY = 30.0
 DEFAULT_CHUNK_ROWS = 100_000
-#: Chunks at least this long run ticker extraction and the lexicon pass in two threads.
+#: Frames at least this long are scored in (at least) ``SCORING_THREADS`` chunks at once.
 PARALLEL_MIN_ROWS = 5_000
+SCORING_THREADS = 2
 
 QUALITY_DIMENSIONS = ("quality_engagement", "quality_content", "quality_vote_ratio", "quality_spam")
 
@@ -111,10 +114,20 @@ def score_posts(
     universe = cfg.universe()
     focus = cfg.focus_symbols()
     frame = conform(raw, RAW_POSTS_SCHEMA, keep_ground_truth=True)
-    parts = [
-        _score_chunk(frame.slice(off, cfg.chunk_rows), cfg, universe, focus, sentiment_model)
-        for off in range(0, frame.height, cfg.chunk_rows)
-    ]
+    n_chunks = -(-frame.height // cfg.chunk_rows)
+    if frame.height >= PARALLEL_MIN_ROWS:
+        n_chunks = max(n_chunks, SCORING_THREADS)
+    size = -(-frame.height // n_chunks)
+    chunks = [frame.slice(off, size) for off in range(0, frame.height, size)]
+
+    def score(chunk: pl.DataFrame) -> pl.DataFrame:
+        return _score_chunk(chunk, cfg, universe, focus, sentiment_model)
+
+    if len(chunks) == 1:
+        return score(chunks[0])
+    # Chunks are scored side by side: Polars and NumPy release the GIL while they work.
+    with ThreadPoolExecutor(max_workers=SCORING_THREADS) as pool:
+        parts = list(pool.map(score, chunks))
     return pl.concat(parts, how="vertical")
 
 
@@ -158,25 +171,15 @@ def _score_chunk(
     n = df.height
     with_text = df.with_columns(post_text().alias("_text"))
     texts = with_text.get_column("_text")
-    lexicons = (vader_lexicon(), wsb_lexicon())
-    every_row = pl.Series(np.ones(n, dtype=bool))
-    if n >= PARALLEL_MIN_ROWS:
-        # ticker extraction and the lexicon pass are independent: run them side by side
-        # (Polars and NumPy release the GIL while they work); quality runs meanwhile.
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            tickers_job = pool.submit(extract_mentions, texts, universe, focus)
-            lexicon_job = pool.submit(score_lexicons, texts, lexicons, every_row)
-            q = add_quality_columns(with_text, "_text")
-            mentions, lex = tickers_job.result(), lexicon_job.result()
-    else:
-        q = add_quality_columns(with_text, "_text")
-        mentions = extract_mentions(texts, universe, focus)
-        lex = score_lexicons(texts, lexicons, every_row)
+    q = add_quality_columns(with_text, "_text")
+    mentions = extract_mentions(texts, universe, focus)
+    per_row = mentions_per_row(mentions, n)
+    multi = per_row.get_column("tickers").list.len() >= 2
+    lex = score_lexicons(texts, (vader_lexicon(), wsb_lexicon()), sentence_rows=multi)
     q = q.with_columns(
         tier_expr(pl.col("quality_score")).alias("quality_tier"),
         (pl.col("quality_score") >= cfg.min_quality).alias("is_quality"),
     )
-    per_row = mentions_per_row(mentions, n)
     senti = ensemble(lex.compounds[0], lex.compounds[1], texts, model)
     ticker_sent = _ticker_sentiment(
         texts, mentions, per_row, senti.get_column("sentiment"), lex.sentences
@@ -216,7 +219,7 @@ def _ticker_sentiment(
     )
     multi = per_row.filter(pl.col("tickers").list.len() >= 2).get_column("row")
     if multi.len() > 0:
-        m = mentions.filter(pl.col("row").is_in(multi))
+        m = mentions.filter(pl.col("row").is_in(multi.implode()))
         m = m.with_columns(texts.gather(m.get_column("row")).alias("_t")).select(
             "row",
             "symbol",

@@ -201,24 +201,24 @@ def extract_mentions(
     tok = every.get_column("tok")
     norm = tok.str.strip_chars_start(_LEAD_CHARS).str.strip_chars_end(_TRAIL_CHARS)
     cased = tok.str.contains(r"[A-Z$]")
-    candidate = norm.is_in(tab.lower_spellings)
+    candidate = norm.is_in(tab.lower_spellings.implode())
     cased_at = cased.arg_true()
     if cased_at.len():
         norm_cased = norm.gather(cased_at)
         hit = (
             tok.gather(cased_at).str.contains("$", literal=True)
-            | norm_cased.is_in(tab.symbol_spellings)
-            | norm_cased.str.to_lowercase().is_in(tab.lower_spellings)
+            | norm_cased.is_in(tab.symbol_spellings.implode())
+            | norm_cased.str.to_lowercase().is_in(tab.lower_spellings.implode())
         )
         candidate = candidate.scatter(cased_at.filter(hit), True)
     if tab.alias_double_keys.len():
         # first word of a two-word name, when the next token completes the name
-        first_at = norm.is_in(tab.first_word_spellings).arg_true()
+        first_at = norm.is_in(tab.first_word_spellings.implode()).arg_true()
         nxt_at = (first_at + 1).clip(0, every.height - 1)
         key = pl.DataFrame({"a": norm.gather(first_at), "b": norm.gather(nxt_at)}).select(
             pl.concat_str(["a", "b"], separator=" ").str.to_lowercase()
         )
-        pair = key.to_series().is_in(tab.alias_double_keys) & (
+        pair = key.to_series().is_in(tab.alias_double_keys.implode()) & (
             every.get_column("row").gather(nxt_at) == every.get_column("row").gather(first_at)
         )
         candidate = candidate.scatter(first_at.filter(pair), True)
@@ -250,13 +250,13 @@ def extract_mentions(
     lw = core.str.to_lowercase()
     # ``gme``, ``Gme``, ``bb``: focus symbols written in lower/title case
     lower_shape = core.str.contains(r"^[A-Za-z][a-z]{1,4}$")
-    is_lower = lower_shape & lw.is_in(tab.focus_lower)
+    is_lower = lower_shape & lw.is_in(tab.focus_lower.implode())
     # other symbols in lower/title case (``expr``): 3+ letters, not a word, with context
     is_lower_other = (
         lower_shape
         & (core.str.len_chars() >= 3)
-        & core.str.to_uppercase().is_in(tab.plain_symbols)
-        & ~lw.is_in(tab.focus_lower)
+        & core.str.to_uppercase().is_in(tab.plain_symbols.implode())
+        & ~lw.is_in(tab.focus_lower.implode())
     )
 
     cands = []
@@ -265,39 +265,42 @@ def extract_mentions(
         pl.lit("cashtag").alias("method"),
         pl.lit(False).alias("needs_ctx"),
     )
-    cands.append(cash.filter(pl.col("symbol").is_in(tab.symbols)))
+    cands.append(cash.filter(pl.col("symbol").is_in(tab.symbols.implode())))
     up = t.filter(is_upper).with_columns(up_sym.alias("symbol"), pl.lit("symbol").alias("method"))
-    up = up.filter(pl.col("symbol").is_in(tab.symbols) & ~pl.col("symbol").is_in(tab.blacklist))
+    up = up.filter(
+        pl.col("symbol").is_in(tab.symbols.implode())
+        & ~pl.col("symbol").is_in(tab.blacklist.implode())
+    )
     up = up.with_columns(
         (
             (pl.col("symbol").str.len_chars() <= 2)
-            | pl.col("symbol").str.to_lowercase().is_in(tab.common)
-            | pl.col("symbol").is_in(tab.wordlike_symbols)
+            | pl.col("symbol").str.to_lowercase().is_in(tab.common.implode())
+            | pl.col("symbol").is_in(tab.wordlike_symbols.implode())
         ).alias("needs_ctx")
     )
     cands.append(up)
-    low = t.filter((is_lower | is_lower_other) & ~lw.is_in(tab.common)).with_columns(
+    low = t.filter((is_lower | is_lower_other) & ~lw.is_in(tab.common.implode())).with_columns(
         core.str.to_uppercase().alias("symbol"),
         pl.lit("symbol").alias("method"),
-        ((core.str.len_chars() <= 2) | ~lw.is_in(tab.focus_lower)).alias("needs_ctx"),
+        ((core.str.len_chars() <= 2) | ~lw.is_in(tab.focus_lower.implode())).alias("needs_ctx"),
     )
     cands.append(low)
     if tab.alias_single:
-        single = t.filter(lw.is_in(tab.alias_single_keys)).with_columns(
+        single = t.filter(lw.is_in(tab.alias_single_keys.implode())).with_columns(
             lw.replace_strict(tab.alias_single, default=None).alias("symbol"),
             pl.lit("name").alias("method"),
             pl.lit(False).alias("needs_ctx"),
         )
         cands.append(single)
     if tab.alias_double:
-        pairs = t.filter(pl.col("has_next") & lw.is_in(tab.first_words))
+        pairs = t.filter(pl.col("has_next") & lw.is_in(tab.first_words.implode()))
         if pairs.height:
             nxt_cols = _core_columns(pl.col("next_tok"), pl.col("next_raw_start"))
             pairs = pairs.with_columns(
                 nxt_cols[0].alias("next_core"), nxt_cols[2].alias("next_end")
             )
             bigram = pl.concat_str([lw, pl.col("next_core").str.to_lowercase()], separator=" ")
-            double = pairs.filter(bigram.is_in(tab.alias_double_keys)).with_columns(
+            double = pairs.filter(bigram.is_in(tab.alias_double_keys.implode())).with_columns(
                 bigram.replace_strict(tab.alias_double, default=None).alias("symbol"),
                 pl.lit("name").alias("method"),
                 pl.lit(False).alias("needs_ctx"),
@@ -349,9 +352,9 @@ def _local_shouting(tab: _Tables) -> pl.Expr:
             w.str.contains(r"^[A-Z]{2,}$")
             & ~w.is_in(_CONNECTORS)
             & (
-                ~w.is_in(tab.symbol_spellings)
-                | w.is_in(tab.blacklist)
-                | w.str.to_lowercase().is_in(tab.common)
+                ~w.is_in(tab.symbol_spellings.implode())
+                | w.is_in(tab.blacklist.implode())
+                | w.str.to_lowercase().is_in(tab.common.implode())
             )
         ).fill_null(False)
 
