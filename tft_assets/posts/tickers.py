@@ -1,20 +1,24 @@
 """Ticker extraction: cashtags, bare symbols, share classes and company names, with spans.
 
-Rules (applied to every token of a text at once, as Polars expressions):
+Rules (applied to every candidate token of a text at once, as Polars expressions; a cheap
+exact pre-filter keeps only tokens that can pass one, so most words never reach the rules):
 
 * ``cashtag`` — ``$GME``, ``$gme``, ``$BRK.B``: counts whenever the symbol is in the universe.
 * ``symbol`` — a bare upper-case token (``GME``, ``BRK.B``, ``BF-B``) in the universe and not
   in :data:`~tft_assets.posts.universe.BLACKLIST`. An *ambiguous* symbol (one or two letters,
-  or an English word such as ``OPEN``) also needs stock context (keywords, ``$40c``, ``calls``,
-  ``shares`` ...) within ±:data:`CONTEXT_WINDOW_CHARS` characters, and is rejected outright in
-  shouted (mostly upper-case) text unless the symbol is in the focus set. A lower- or
-  title-case token (``gme``, ``Expr``) counts only for symbols of the focus set (watchlist and
-  demo universe) that are not English words; two-letter ones (``bb``) also need context.
-  Another confident ticker within the window counts as context (lists like "GME, NOK, BB").
+  or an English word such as ``OPEN`` or ``SPY``) also needs stock context (keywords,
+  ``$40c``, ``calls``, ``shares`` ...) within ±:data:`CONTEXT_WINDOW_CHARS` characters.
+  Outside the focus set (watchlist and demo universe), a bare symbol is rejected in shouted
+  (mostly upper-case) text and amid shouted words ("HOLD THE LINE"), unless a neighbour is a
+  strong stock word ("PTON PUTS", "$40c").
+  A lower- or title-case token (``gme``, ``Expr``) counts for focus symbols that are not
+  English words (two-letter ones such as ``bb`` need context), and for any other symbol of
+  three or more letters that is no English word (``expr``, ``nakd``) when stock context is
+  near. Another confident ticker within the window counts as context ("GME, NOK, BB").
 * ``name`` — a company name or alias (``GameStop``, ``BlackBerry``, ``General Motors``),
   one or two tokens, any case.
 
-Spans are character offsets ``[start, end)`` into the text given (code points, as Python
+Emoji separate tokens ("🚀GameStop"). Spans are character offsets ``[start, end)`` into the text given (code points, as Python
 indexes strings).
 """
 

@@ -8,7 +8,13 @@ import numpy as np
 import polars as pl
 import pytest
 
-from tft_assets.posts.lexicon import lexicon_compound, vader_lexicon, wsb_lexicon
+from tft_assets.posts.lexicon import (
+    lexicon_compound,
+    score_lexicons,
+    sentence_index,
+    vader_lexicon,
+    wsb_lexicon,
+)
 
 REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "real"
 
@@ -82,3 +88,58 @@ def test_null_and_empty_are_zero() -> None:
     out = lexicon_compound(pl.Series([None, "", "[deleted]"], dtype=pl.String), wsb_lexicon())
     assert out.to_list() == [0.0, 0.0, 0.0]
     assert lexicon_compound(pl.Series([], dtype=pl.String)).len() == 0
+
+
+WSB_TEXTS = [
+    "GME to the moon 🚀🚀🚀 diamond hands 💎🙌",
+    "buying puts, this is a rug pull 🌈🐻",
+    "Not bad at all, but the dump is REALLY ugly!!",
+    "kind of a short squeeze, never so good",
+    "no 🚀 today??? sell sell sell",
+    "Paper hands sold at the bottom. GUH",
+    "",
+    None,
+]
+
+
+def test_dual_pass_equals_separate_passes() -> None:
+    texts = pl.Series([*VADER_CASES, *WSB_TEXTS], dtype=pl.String)
+    both = score_lexicons(texts, (vader_lexicon(), wsb_lexicon()))
+    assert both.compounds[0].to_list() == lexicon_compound(texts, vader_lexicon()).to_list()
+    assert both.compounds[1].to_list() == lexicon_compound(texts, wsb_lexicon()).to_list()
+    # the WSB rewrites change the score where they apply
+    assert both.compounds[0][len(VADER_CASES)] != both.compounds[1][len(VADER_CASES)]
+
+
+def test_agrees_with_vader_on_rule_heavy_generated_texts() -> None:
+    """Random word salads dense in boosters, negations, caps, idioms, 'but' and '!?'."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    vocab = (
+        "good bad great terrible love hate not never no very extremely kind of least "
+        "sort of the shit bomb but BUT GREAT BAD without doubt so this ! ? !! ... :) "
+        "nor or barely hardly isn't don't funny sad happy at very cut the mustard"
+    ).split()
+    rng = np.random.default_rng(11)
+    texts = [" ".join(rng.choice(vocab, size=rng.integers(1, 14))) for _ in range(600)]
+    ref = SentimentIntensityAnalyzer()
+    want = np.array([ref.polarity_scores(t)["compound"] for t in texts])
+    got = lexicon_compound(pl.Series(texts), vader_lexicon()).to_numpy()
+    exact = np.mean(np.abs(got - want) <= 1e-4)
+    # the documented difference: VADER's "but" rule misplaces repeated equal valences
+    assert exact >= 0.99, exact  # measured: 1.0
+
+
+def test_sentence_compounds_follow_sentence_index() -> None:
+    texts = pl.Series(["Love it!! Great\nterrible. awful", "no sentences here", "bad"])
+    rows = pl.Series([True, False, True])
+    out = score_lexicons(texts, (vader_lexicon(), wsb_lexicon()), sentence_rows=rows)
+    sent = {(r, s): c for r, s, c in out.sentences.iter_rows()}
+    text = texts[0]
+    index = {
+        w: pl.select(sentence_index(pl.lit(text[: text.index(w)]))).item()
+        for w in ("Love", "Great", "terrible", "awful")
+    }
+    assert index == {"Love": 0, "Great": 1, "terrible": 2, "awful": 3}
+    assert sent[(0, 0)] > 0 and sent[(0, 1)] > 0 and sent[(0, 2)] < 0 and sent[(0, 3)] < 0
+    assert {r for r, _ in sent} == {0, 2}  # only the rows asked for

@@ -92,6 +92,26 @@ def test_multi_ticker_attribution() -> None:
     assert ts["GME"] > 0 > ts["AMC"]
 
 
+def test_attribution_follows_line_breaks_and_exclamations() -> None:
+    body = "GME 🚀🚀 to the moon, love it!\nAMC is dumping, bagholders everywhere\n\nwhat about BB"
+    row = score_posts(_raw([body])).row(0, named=True)
+    ts = dict(zip(row["tickers"], row["ticker_sentiment"], strict=True))
+    assert ts["GME"] > 0 > ts["AMC"]
+    assert ts["BB"] == 0.0  # its sentence holds no sentiment word
+
+
+def test_threaded_chunks_equal_sequential_scoring() -> None:
+    from tft_assets.posts.scoring import PARALLEL_MIN_ROWS
+
+    n = PARALLEL_MIN_ROWS + 10
+    bodies = [f"$GME {i} calls 🚀, NOK and BB. AMC dumping! {'x' * (i % 7)}" for i in range(n)]
+    raw = _raw(bodies, score=list(range(n)))
+    threaded = score_posts(raw)  # split in chunks scored side by side
+    halves = [raw.slice(0, n // 2), raw.slice(n // 2)]  # each below the threading threshold
+    sequential = pl.concat([score_posts(h) for h in halves])
+    assert threaded.equals(sequential)
+
+
 def test_min_quality_and_chunking_are_consistent() -> None:
     bodies = [f"post {i} about $TSLA calls and puts, length varies {'x' * i}" for i in range(40)]
     raw = _raw(bodies, score=list(range(40)), comments=list(range(40)))
