@@ -18,15 +18,16 @@ INGEST_TARGET_SECONDS = 60.0
 LOAD_TARGET_SECONDS = 2.0
 
 INGEST_CODE = """
-import json, time, datetime as dt, dagster as dg
+import json, os, sys, time, datetime as dt, dagster as dg
 from tft_assets.definitions import build_definitions
 from tft_assets.defs.runner import materialize_range
 from tft_assets.settings import load_settings
 start, end = dt.date(2023, 1, 1), dt.date(2023, 12, 31)
 defs = build_definitions(load_settings())
+instance = dg.DagsterInstance.ephemeral() if sys.argv[1] == "memory" else dg.DagsterInstance.get()
 t = time.perf_counter()
 [stage] = materialize_range(
-    defs, start, end, dg.DagsterInstance.get(),
+    defs, start, end, instance,
     range_of=lambda a: (start, end) if a in ("raw_posts", "raw_prices") else None,
 )
 print(json.dumps({"seconds": time.perf_counter() - t, "success": stage.success, "rows": stage.rows}))
@@ -41,7 +42,7 @@ print(json.dumps(time.perf_counter() - t))
 """
 
 
-def _ingest(tmp: Path) -> dict:
+def _ingest(tmp: Path, storage: str) -> dict:
     (tmp / "home").mkdir()
     env = {
         **os.environ,
