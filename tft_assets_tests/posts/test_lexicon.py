@@ -131,7 +131,7 @@ def test_agrees_with_vader_on_rule_heavy_generated_texts() -> None:
 
 
 def test_sentence_compounds_follow_sentence_index() -> None:
-    texts = pl.Series(["Love it!! Great\nterrible. awful", "no sentences here", "bad"])
+    texts = pl.Series(["\nLove it!! Great\nterrible. awful", "no sentences here", "bad"])
     rows = pl.Series([True, False, True])
     out = score_lexicons(texts, (vader_lexicon(), wsb_lexicon()), sentence_rows=rows)
     sent = {(r, s): c for r, s, c in out.sentences.iter_rows()}
@@ -140,6 +140,6 @@ def test_sentence_compounds_follow_sentence_index() -> None:
         w: pl.select(sentence_index(pl.lit(text[: text.index(w)]))).item()
         for w in ("Love", "Great", "terrible", "awful")
     }
-    assert index == {"Love": 0, "Great": 1, "terrible": 2, "awful": 3}
-    assert sent[(0, 0)] > 0 and sent[(0, 1)] > 0 and sent[(0, 2)] < 0 and sent[(0, 3)] < 0
+    assert index == {"Love": 1, "Great": 2, "terrible": 3, "awful": 4}  # leading line break
+    assert sent[(0, 1)] > 0 and sent[(0, 2)] > 0 and sent[(0, 3)] < 0 and sent[(0, 4)] < 0
     assert {r for r, _ in sent} == {0, 2}  # only the rows asked for
