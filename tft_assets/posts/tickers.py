@@ -34,6 +34,7 @@ from tft_assets.posts.universe import (
     BLACKLIST,
     STOCK_CONTEXT_PATTERN,
     TickerUniverse,
+    english_words,
     is_english_word,
 )
 
@@ -140,10 +141,12 @@ def _tables(universe: TickerUniverse, focus_symbols: frozenset[str]) -> _Tables:
     focus_lower = sorted(s.lower() for s in focus_symbols if s in universe.symbols)
     first_words = {a.split(" ")[0] for a in alias_double}
     # symbols that are no English word (``EXPR``, ``NAKD``): may be written in lower case
+    # (only with a word list to tell them apart)
     plain = sorted(
         x
         for x in universe.symbols - BLACKLIST
-        if x.isalpha()
+        if english_words()
+        and x.isalpha()
         and len(x) >= 3
         and x.lower() not in universe.common_words
         and not is_english_word(x)
