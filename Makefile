@@ -9,20 +9,21 @@ export TFT_DATA_DIR ?= $(CURDIR)/data
 
 .PHONY: install demo test bench dev lint clean
 
+# Set-up messages go to stderr, so `make bench` prints nothing but its JSON on stdout.
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip setuptools wheel
-	# torch's CPU build first, so nothing pulls a multi-GB CUDA build later.
-	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[dev]"
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)" >&2; exit 1; }
+	@test -x $(PY) || { echo "creating $(VENV)" >&2; $(PYTHON) -m venv $(VENV); }
+	@echo "installing into $(VENV): pip, torch (CPU build first, so nothing pulls a CUDA build), the project" >&2
+	@$(PY) -m pip install -q --upgrade pip setuptools wheel >&2
+	@$(PY) -m pip install -q torch==2.13.0 >&2
+	@$(PY) -m pip install -q -e ".[dev]" >&2
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	@mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	@cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 demo: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/tft-trader demo
@@ -31,7 +32,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 bench: $(STAMP)
-	$(PY) benchmarks/run.py
+	@$(PY) benchmarks/run.py
 
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
