@@ -242,14 +242,20 @@ class FilePricesResource(PricesResource):
         default=[], description="Watchlist; empty = every ticker in the files."
     )
 
+    _source: Any = PrivateAttr(default=None)
+
+    def _files(self) -> Any:
+        """One reader per resource instance: the files are read once per run."""
+        if self._source is None:
+            from tft_assets.sources.files import FilePricesSource
+
+            self._source = FilePricesSource(self.paths)
+        return self._source
+
     def watchlist(self) -> list[str]:
         if self.tickers:
             return list(self.tickers)
-        from tft_assets.sources.files import FilePricesSource
-
-        return sorted(FilePricesSource(self.paths).frame().get_column("ticker").unique().to_list())
+        return sorted(self._files().frame().get_column("ticker").unique().to_list())
 
     def fetch_prices(self, start: dt.date, end: dt.date) -> Fetched:
-        from tft_assets.sources.files import FilePricesSource
-
-        return FilePricesSource(self.paths).fetch_prices(self.watchlist(), start, end)
+        return self._files().fetch_prices(self.watchlist(), start, end)

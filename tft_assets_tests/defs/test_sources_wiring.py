@@ -218,3 +218,17 @@ def test_nightly_schedule_ingests_the_previous_day(settings):
         live.get_schedule_def("ingestion_nightly").default_status
         == dg.DefaultScheduleStatus.RUNNING
     )
+
+
+def test_files_prices_source_from_the_environment(settings, instance, monkeypatch, tmp_path):
+    monkeypatch.setenv("TFT_PRICES_FILES", str(_gme_jan_2021(tmp_path)))
+    defs = build_definitions(
+        dataclasses.replace(settings, prices_source="files", start_date=day("2021-01-01"))
+    )
+    assert materialize(defs, ["raw_prices"], "2021-01-05", None, instance).success
+    stored = read_partitions(settings.lake_url, "raw_prices", ["2021-01-05"])
+    expected = pl.read_csv(_gme_jan_2021(tmp_path), try_parse_dates=True).filter(
+        pl.col("date") == day("2021-01-05")
+    )
+    assert sorted(stored["ticker"].to_list()) == sorted(expected["ticker"].to_list())
+    assert stored["source"].unique().to_list() == ["files:prices_jan_2021.csv"]
