@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_START_DATE = "2020-01-01"
@@ -22,7 +22,7 @@ MARKET_TIMEZONE = "America/New_York"
 
 #: Environment variables understood by the project (name -> what it sets).
 ENV_VARS: dict[str, str] = {
-    "TFT_DATA_DIR": "root of all generated state: lake, MLflow store, Optuna storage, reports (default data/)",
+    "TFT_DATA_DIR": "root of all generated state: lake, MLflow store and artifacts, archive inbox (default data/)",
     "TFT_LAKE_URL": "lake base URL, any fsspec URL such as s3://bucket/lake (default $TFT_DATA_DIR/lake)",
     "TFT_START_DATE": "first daily partition, YYYY-MM-DD (default 2020-01-01)",
     "TFT_POSTS_SOURCE": "posts source: demo | reddit | archive (default demo)",
@@ -67,23 +67,14 @@ class Settings:
     retention_days: int
     sentiment_model: str = "lexicon"
     min_quality: float = 30.0
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def mlflow_tracking_uri(self) -> str:
         return _env("MLFLOW_TRACKING_URI", f"sqlite:///{(self.data_dir / 'mlflow.db').resolve()}")
 
     @property
-    def reports_dir(self) -> Path:
-        return self.data_dir / "reports"
-
-    @property
     def inbox_dir(self) -> Path:
         return self.data_dir / "inbox"
-
-    @property
-    def optuna_storage(self) -> str:
-        return f"sqlite:///{(self.data_dir / 'optuna.db').resolve()}"
 
 
 def load_settings() -> Settings:

@@ -11,3 +11,23 @@ def daily_partitions(start: dt.date) -> dg.DailyPartitionsDefinition:
     return dg.DailyPartitionsDefinition(
         start_date=start.isoformat(), timezone=MARKET_TIMEZONE, end_offset=0
     )
+
+
+def daily_asset_options(
+    partitions: dg.PartitionsDefinition,
+    group: str,
+    owners: list[str],
+    layer: str,
+    domain: str,
+    kinds: tuple[str, ...] = ("polars", "parquet"),
+) -> dict:
+    """Keyword arguments every daily asset shares: partitions, a single-run backfill policy
+    (the work is vectorised over time), group, owners, tags and kinds."""
+    return {
+        "partitions_def": partitions,
+        "backfill_policy": dg.BackfillPolicy.single_run(),
+        "group_name": group,
+        "owners": owners,
+        "tags": {"layer": layer, "domain": domain},
+        "kinds": set(kinds),
+    }

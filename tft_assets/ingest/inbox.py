@@ -10,6 +10,8 @@ from pathlib import Path
 
 import polars as pl
 
+from tft_assets.settings import MARKET_TIMEZONE
+
 INBOX_KINDS = ("posts", "prices")
 ARCHIVE_SUFFIXES = (
     ".csv",
@@ -22,7 +24,6 @@ ARCHIVE_SUFFIXES = (
     ".ndjson.zst",
     ".gz",
 )
-MARKET_TZ = "America/New_York"
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def posts_date_range(path: str | Path) -> tuple[dt.date, dt.date] | None:
     lo = hi = None
     for batch in iter_posts_file(path):
         days = (
-            batch.select(pl.col("created_utc").dt.convert_time_zone(MARKET_TZ).dt.date())
+            batch.select(pl.col("created_utc").dt.convert_time_zone(MARKET_TIMEZONE).dt.date())
             .to_series()
             .drop_nulls()
         )

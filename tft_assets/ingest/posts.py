@@ -23,10 +23,10 @@ from tft_assets.schemas import (
     empty_frame,
     ground_truth_columns,
 )
+from tft_assets.settings import MARKET_TIMEZONE
 
 #: Reddit's own limit for a self-post body; longer text is rejected as oversized.
 MAX_TEXT_CHARS = 40_000
-MARKET_TZ = "America/New_York"
 #: Extracts the reason code (the stable prefix) from a quarantine reason message.
 REASON_CODE_PATTERN = (
     r"^(missing post_id|missing or unparsable created_utc|created_utc outside|oversized text"
@@ -135,7 +135,7 @@ def ingest_posts(
     key_set = set(keys)
     df = conform(source_rows, SOURCE_POSTS_SCHEMA).with_columns(
         pl.col("created_utc")
-        .dt.convert_time_zone(MARKET_TZ)
+        .dt.convert_time_zone(MARKET_TIMEZONE)
         .dt.date()
         .cast(pl.String)
         .alias("_partition"),

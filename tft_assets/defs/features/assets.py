@@ -15,6 +15,7 @@ import polars as pl
 from tft_assets.calendar import shift_trading_days
 from tft_assets.defs.features import checks
 from tft_assets.defs.metadata import md_table
+from tft_assets.defs.partitions import daily_asset_options
 from tft_assets.defs.resources import LakeResource
 from tft_assets.features import (
     LABELS_SCHEMA,
@@ -108,12 +109,18 @@ def build_feature_assets(partitions: dg.PartitionsDefinition, horizon_days: int)
         yield from checks.feature_snapshot_checks(snaps)
 
     @dg.asset(
-        partitions_def=partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        group_name=FEATURES_GROUP,
-        owners=OWNERS,
-        tags={"layer": "gold", "domain": "features"},
-        kinds={"polars", "parquet", "numpy"},
+        **daily_asset_options(
+            partitions,
+            FEATURES_GROUP,
+            OWNERS,
+            "gold",
+            "features",
+            kinds=(
+                "polars",
+                "parquet",
+                "numpy",
+            ),
+        ),
         deps=["feature_snapshots"],
         check_specs=checks.FEATURE_SEQUENCE_CHECKS,
         automation_condition=dg.AutomationCondition.eager(),
@@ -144,12 +151,7 @@ def build_feature_assets(partitions: dg.PartitionsDefinition, horizon_days: int)
         yield from checks.feature_sequence_checks(frames)
 
     @dg.asset(
-        partitions_def=partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        group_name=FEATURES_GROUP,
-        owners=OWNERS,
-        tags={"layer": "gold", "domain": "labels"},
-        kinds={"polars", "parquet"},
+        **daily_asset_options(partitions, FEATURES_GROUP, OWNERS, "gold", "labels"),
         deps=["raw_prices"],
         check_specs=checks.LABEL_CHECKS,
         automation_condition=dg.AutomationCondition.eager(),

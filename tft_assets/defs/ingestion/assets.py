@@ -10,6 +10,7 @@ from pydantic import Field
 from tft_assets.calendar import trading_days
 from tft_assets.defs.ingestion import checks
 from tft_assets.defs.metadata import counts_json, md_table
+from tft_assets.defs.partitions import daily_asset_options
 from tft_assets.defs.resources import LakeResource, PostsResource, PricesResource, PrivacyResource
 from tft_assets.ingest import IngestResult, ingest_posts, ingest_prices
 from tft_assets.ingest.posts import utc_window
@@ -83,12 +84,7 @@ def build_ingestion_assets(
     """The two ingestion assets on ``partitions`` (built here so the start date is configurable)."""
 
     @dg.asset(
-        partitions_def=partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        group_name=INGESTION_GROUP,
-        owners=OWNERS,
-        tags={"layer": "bronze", "domain": "posts"},
-        kinds={"polars", "parquet"},
+        **daily_asset_options(partitions, INGESTION_GROUP, OWNERS, "bronze", "posts"),
         check_specs=checks.RAW_POSTS_CHECKS,
         pool=posts_pool,
         description="Reddit submissions and comments by creation day (America/New_York); "
@@ -114,12 +110,7 @@ def build_ingestion_assets(
         yield from checks.raw_posts_checks(result.partitions)
 
     @dg.asset(
-        partitions_def=partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        group_name=INGESTION_GROUP,
-        owners=OWNERS,
-        tags={"layer": "bronze", "domain": "prices"},
-        kinds={"polars", "parquet"},
+        **daily_asset_options(partitions, INGESTION_GROUP, OWNERS, "bronze", "prices"),
         check_specs=checks.RAW_PRICES_CHECKS,
         description="Daily OHLCV bars of the watchlist on NYSE sessions; non-trading days are "
         "empty partitions; invalid bars quarantined with a reason.",

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from tft_assets.defs.runner import RANGE_END_TAG, RANGE_START_TAG
 from tft_assets.ingest.inbox import date_range, scan_inbox
 
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 INGESTION_JOB = "ingestion_job"
 MAX_REMEMBERED_FILES = 5000
 ASSET_OF_KIND = {"posts": "raw_posts", "prices": "raw_prices"}

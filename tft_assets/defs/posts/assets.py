@@ -7,6 +7,7 @@ import polars as pl
 from pydantic import Field
 
 from tft_assets.defs.metadata import counts_json, md_table, png_markdown
+from tft_assets.defs.partitions import daily_asset_options
 from tft_assets.defs.posts import checks
 from tft_assets.defs.resources import SentimentModelResource
 from tft_assets.posts import ScoringConfig, quality_histogram_png, score_posts, summarize_scored
@@ -26,12 +27,7 @@ def build_posts_assets(
     partitions: dg.PartitionsDefinition, min_quality: float, watchlist: tuple[str, ...]
 ) -> list:
     @dg.asset(
-        partitions_def=partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        group_name=POSTS_GROUP,
-        owners=OWNERS,
-        tags={"layer": "silver", "domain": "posts"},
-        kinds={"polars", "parquet"},
+        **daily_asset_options(partitions, POSTS_GROUP, OWNERS, "silver", "posts"),
         check_specs=checks.SCORED_POSTS_CHECKS,
         automation_condition=dg.AutomationCondition.eager(),
         description="One row per raw post: four quality dimensions, score 0-100 and tier, tickers "
