@@ -107,15 +107,17 @@ def _tickers() -> dict:
     data = REPO / "tft_assets_tests" / "posts" / "data"
     labels = pl.read_csv(data / "wsb_tickers_labelled.csv")
     holdout = pl.read_csv(data / "wsb_tickers_holdout.csv")
+    blind = pl.read_csv(data / "wsb_tickers_blind.csv")  # labelled blind to the extractor
     out = {
         "package_universe": evaluate_tickers(labels),
         "hold_out_package_universe": evaluate_tickers(holdout),
+        "blind_package_universe": evaluate_tickers(blind),
     }
     screener = REAL / "us_tickers_nasdaq_screener_2021-02-28.csv.gz"
     if screener.exists():
         cfg = ScoringConfig(universe_files=(str(screener),))
         out["with_listing_file"] = evaluate_tickers(labels, cfg)
-    best = out["package_universe"]
+    best = out["blind_package_universe"]
     out["target"] = {"precision": TARGET_PRECISION, "recall": TARGET_RECALL}
     out["met"] = best["precision"] >= TARGET_PRECISION and best["recall"] >= TARGET_RECALL
     return out
@@ -126,7 +128,12 @@ def _sentiment() -> dict:
 
     from tft_assets.posts import distant_training_set, score_sentiment, train_classifier
     from tft_assets.posts.lexicon import lexicon_compound, vader_lexicon
-    from tft_assets.posts.sentiment import LABELS, classification_scores, normalize_labels
+    from tft_assets.posts.sentiment import (
+        LABELS,
+        classification_scores,
+        distant_labels,
+        normalize_labels,
+    )
 
     def vader_labels(texts):
         c = lexicon_compound(texts, vader_lexicon())
@@ -153,6 +160,7 @@ def _sentiment() -> dict:
     data = REPO / "tft_assets_tests" / "posts" / "data"
     stance = pl.read_csv(data / "wsb_stance_labelled.csv")  # evaluation set, never tuned on
     dev = pl.read_csv(data / "wsb_stance_dev.csv")  # dev split: the neutral band was set here
+    blind = pl.read_csv(data / "wsb_stance_blind.csv")  # 300 texts labelled blind to scorers
     # distant supervision on WSB text disjoint from the evaluation set's source; the dev
     # texts are removed too
     wsb_texts = pl.concat(
@@ -163,9 +171,15 @@ def _sentiment() -> dict:
             .to_series(),
         ]
     )
-    wsb_texts = wsb_texts.filter(~wsb_texts.is_in(dev["text"].implode()).fill_null(False))
+    # no labelled text (nor a post whose title a blind text starts with) is trained on
+    labelled = pl.concat([dev["text"], stance["text"], blind["text"]])
+    titles = blind["text"].str.split("\n").list.first()
+    wsb_texts = wsb_texts.filter(
+        ~wsb_texts.is_in(labelled.implode()).fill_null(False)
+        & ~wsb_texts.str.split("\n").list.first().is_in(titles.implode()).fill_null(False)
+    )
     distant = distant_training_set(wsb_texts)
-    wsb_model = train_classifier(distant["text"].to_list(), distant["label"].to_list())
+    wsb_model = train_classifier(distant["text"].to_list(), distant["label"].to_list(), mask=True)
 
     def stance_scores(frame: pl.DataFrame) -> dict:
         texts, truth = frame["text"], frame["label"].to_list()
@@ -182,6 +196,12 @@ def _sentiment() -> dict:
             "ensemble_distant_wsb_model": classification_scores(
                 truth, score_sentiment(texts, wsb_model)["sentiment_label"].to_list()
             ),
+            "distant_wsb_model_alone": classification_scores(
+                truth, [str(x) for x in wsb_model.predict(texts.fill_null("").to_list())]
+            ),
+            "marker_rule_alone": classification_scores(
+                truth, distant_labels(texts).fill_null("neutral").to_list()
+            ),
         }
 
     out["wsb_stance_hand_labelled"] = {
@@ -189,6 +209,7 @@ def _sentiment() -> dict:
         "distant_training_rows": distant.height,
     }
     out["wsb_stance_dev_split"] = stance_scores(dev)
+    out["wsb_stance_blind"] = stance_scores(blind)
     return out
 
 

@@ -179,11 +179,16 @@ def cmd_sentiment_train(args: argparse.Namespace) -> int:
     data = data.sample(fraction=1.0, shuffle=True, seed=args.seed)
     n_hold = max(1, int(data.height * HOLDOUT_FRACTION))
     hold, train = data.head(n_hold), data.tail(data.height - n_hold)
-    model = train_classifier(train["text"].to_list(), train["label"].to_list(), seed=args.seed)
+    mask = bool(args.distant)  # a distant model masks its markers at inference too
+    model = train_classifier(
+        train["text"].to_list(), train["label"].to_list(), seed=args.seed, mask=mask
+    )
     holdout = classification_scores(
         hold["label"].to_list(), [str(x) for x in model.predict(hold["text"].to_list())]
     )
-    final = train_classifier(data["text"].to_list(), data["label"].to_list(), seed=args.seed)
+    final = train_classifier(
+        data["text"].to_list(), data["label"].to_list(), seed=args.seed, mask=mask
+    )
     settings = load_settings()
     counts = dict(data.group_by("label").len().iter_rows())
     registered = register_sentiment_model(

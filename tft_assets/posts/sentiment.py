@@ -200,27 +200,39 @@ def distant_training_set(
     return pl.concat([df.filter(pl.col("label") != "neutral"), neutral]).select("text", "label")
 
 
-def build_classifier(seed: int = 7) -> Any:
-    """TF-IDF (word 1-2 grams + char 2-5 grams) and multinomial logistic regression."""
+def _mask_text_list(texts: Any) -> list[str]:
+    """:func:`mask_markers` over a list of texts (a pipeline step; module level so that a
+    registered model pickles)."""
+    return mask_markers(pl.Series(list(texts), dtype=pl.String)).to_list()
+
+
+def build_classifier(seed: int = 7, mask: bool = False) -> Any:
+    """TF-IDF (word 1-2 grams + char 2-5 grams) and multinomial logistic regression; with
+    ``mask``, the pipeline first removes the distant-supervision markers, so a model trained
+    on masked text sees masked text at inference too."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
+    from sklearn.preprocessing import FunctionTransformer
 
     features = make_union(
         TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, lowercase=True),
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True),
     )
     clf = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced", random_state=seed)
+    if mask:
+        return make_pipeline(FunctionTransformer(_mask_text_list), features, clf)
     return make_pipeline(features, clf)
 
 
-def train_classifier(texts: list[str], labels: list[str], seed: int = 7) -> Any:
-    """Fit :func:`build_classifier` on texts and :data:`LABELS` labels; returns the pipeline."""
+def train_classifier(texts: list[str], labels: list[str], seed: int = 7, mask: bool = False) -> Any:
+    """Fit :func:`build_classifier` on texts and :data:`LABELS` labels; returns the pipeline.
+    ``mask``: for distant labels (:func:`distant_training_set`), whose texts are masked."""
     if len(texts) != len(labels) or not texts:
         raise ValueError("need the same positive number of texts and labels")
     if len(set(labels)) < 2:
         raise ValueError("need at least two distinct labels to train")
-    model = build_classifier(seed)
+    model = build_classifier(seed, mask=mask)
     model.fit(texts, labels)
     return model
 

@@ -1,0 +1,53 @@
+"""Sentiment: the distant-supervision model, and stance on the blind-labelled WSB set."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from tft_assets.posts import distant_training_set, score_sentiment, train_classifier
+from tft_assets.posts.lexicon import lexicon_compound, vader_lexicon
+from tft_assets.posts.sentiment import LABELS, classification_scores, mask_markers
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def _distant_model():
+    texts = pl.Series(
+        [f"GME {i} to the moon 🚀 buying calls" for i in range(30)]
+        + [f"PTON {i} is done, loading puts 🌈🐻" for i in range(30)]
+        + [f"what is the float of {i} anyway" for i in range(30)]
+    )
+    data = distant_training_set(texts)
+    assert set(data["label"]) == set(LABELS)
+    assert not data["text"].str.contains("🚀|calls|puts").any()  # masked for training
+    return train_classifier(data["text"].to_list(), data["label"].to_list(), mask=True)
+
+
+def test_distant_model_masks_its_markers_at_inference() -> None:
+    model = _distant_model()
+    raw = ["GME 3 to the moon 🚀 buying calls", "PTON 4 is done, loading puts 🌈🐻"]
+    masked = mask_markers(pl.Series(raw)).to_list()
+    np.testing.assert_allclose(model.predict_proba(raw), model.predict_proba(masked))
+    # it learnt from the words left after masking, and survives a pickle round trip
+    again = pickle.loads(pickle.dumps(model))
+    assert list(again.predict(["GME 7 to the", "PTON 8 is done,"])) == ["bullish", "bearish"]
+
+
+def test_stance_on_the_blind_labelled_wsb_set() -> None:
+    # 300 comments and posts labelled blind to every scorer (data/README.md); measured:
+    # default scorer (WSB lexicon) macro-F1 0.495, VADER 0.342, always bullish 0.208
+    frame = pl.read_csv(DATA / "wsb_stance_blind.csv")
+    truth = frame["label"].to_list()
+    assert len(truth) == 300 and truth.count("bearish") == 21
+    ours = classification_scores(truth, score_sentiment(frame["text"])["sentiment_label"].to_list())
+    c = lexicon_compound(frame["text"], vader_lexicon())
+    vader = [LABELS[2] if x >= 0.05 else LABELS[0] if x <= -0.05 else LABELS[1] for x in c]
+    baseline = classification_scores(truth, vader)
+    always = classification_scores(truth, ["bullish"] * len(truth))
+    assert ours["macro_f1"] >= 0.45
+    assert ours["macro_f1"] >= baseline["macro_f1"] + 0.1
+    assert ours["macro_f1"] >= always["macro_f1"] + 0.2
