@@ -37,13 +37,19 @@ from tft_assets.posts.universe import (
     STOCK_CONTEXT_PATTERN,
     TickerUniverse,
     english_words,
+    is_common_word,
     is_english_word,
+    word_zipf,
 )
 
 CONTEXT_WINDOW_CHARS = 50
 SINGLE_LETTER_WINDOW_CHARS = 15
 SHOUTING_UPPER_SHARE = 0.6
 MAX_TOKEN_CHARS = 40
+#: A symbol whose text frequency (``wordfreq`` Zipf) reaches this is a frequent token of
+#: chat ("alot" 3.9, "ppl" 3.7, "app" 4.9) even when no dictionary lists it; real symbols
+#: stay below it ("gme" 2.0, "nok" 2.8, "amc" 3.4).
+DISTINCT_SYMBOL_MAX_ZIPF = 3.5
 
 #: Characters that separate tokens for ticker matching (each is replaced by one space, so
 #: character offsets are preserved).
@@ -147,7 +153,8 @@ def _tables(universe: TickerUniverse, focus_symbols: frozenset[str]) -> _Tables:
     alias_double = {a: s for a, s in universe.aliases.items() if a.count(" ") == 1}
     focus_lower = sorted(s.lower() for s in focus_symbols if s in universe.symbols)
     first_words = {a.split(" ")[0] for a in alias_double}
-    # symbols that are no English word (``EXPR``, ``NAKD``): may be written in lower case
+    # symbols that are no English word nor a frequent token (``EXPR``, ``NAKD``; not
+    # ``ALOT``, ``PPL``, ``APP``): may be written in lower case, and are no shouted word
     # (only with a word list to tell them apart)
     plain = sorted(
         x
@@ -157,9 +164,10 @@ def _tables(universe: TickerUniverse, focus_symbols: frozenset[str]) -> _Tables:
         and len(x) >= 3
         and x.lower() not in universe.common_words
         and not is_english_word(x)
+        and word_zipf(x) < DISTINCT_SYMBOL_MAX_ZIPF
     )
     # upper-case symbols that are also English words (``SPY``, ``LOVE``): need context
-    wordlike = sorted(x for x in universe.symbols - BLACKLIST if x.isalpha() and is_english_word(x))
+    wordlike = sorted(x for x in universe.symbols - BLACKLIST if x.isalpha() and is_common_word(x))
     lower_words = sorted(set(focus_lower) | set(alias_single) | {x.lower() for x in plain})
     proper = {w: s for w, s in universe.proper_names.items() if w not in alias_single}
     return _Tables(
@@ -195,7 +203,7 @@ def _tables(universe: TickerUniverse, focus_symbols: frozenset[str]) -> _Tables:
         proper=proper,
         proper_keys=pl.Series(sorted(proper), dtype=pl.String),
         proper_english=pl.Series(
-            sorted(w for w in proper if w in universe.common_words or is_english_word(w)),
+            sorted(w for w in proper if w in universe.common_words or is_common_word(w)),
             dtype=pl.String,
         ),
         proper_spellings=pl.Series(
@@ -473,7 +481,9 @@ def _apply_context(
     outside the focus set is dropped.
     """
     bare = (pl.col("method") == "symbol") & pl.col("core").str.contains(r"^[A-Z]")
-    m = m.with_columns((bare & ~pl.col("symbol").is_in(sorted(focus))).alias("_risk"))
+    # a symbol of 3+ letters that is no English word (``CTRM``, ``NAKD``) is no shouted word
+    distinct = pl.col("symbol").is_in(tab.plain_symbols.implode())
+    m = m.with_columns((bare & ~pl.col("symbol").is_in(sorted(focus)) & ~distinct).alias("_risk"))
     risky = m.filter(pl.col("_risk"))
     if risky.height:  # shouted-words context, only where it can matter
         risky = risky.with_columns(_local_shouting(tab).alias("_s")).unnest("_s")

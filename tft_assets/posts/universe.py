@@ -418,6 +418,29 @@ def is_english_word(word: str) -> bool:
     return any(x in words for x in stems)
 
 
+#: Zipf frequency (log10 of uses per billion words, ``wordfreq``) from which an English word
+#: counts as common: 3.0 is one use per million words ("spy" 4.2, "hold" 5.2, "buckle" 3.5
+#: are common; "aal" 2.3, "gogo" 2.7, "peloton" 2.8 are not).
+COMMON_WORD_ZIPF = 3.0
+
+
+@lru_cache(maxsize=65536)
+def word_zipf(word: str) -> float:
+    """Zipf frequency of ``word`` in English (``wordfreq``); without the package, 8.0 for
+    any English word and 0.0 otherwise, so every English word counts as common."""
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:
+        return 8.0 if is_english_word(word) else 0.0
+    return float(zipf_frequency(word.lower(), "en"))
+
+
+def is_common_word(word: str) -> bool:
+    """``word`` is an English word (:func:`is_english_word`) in common use
+    (:data:`COMMON_WORD_ZIPF`): ``SPY`` and ``HOLD`` are, ``AAL`` and ``GOGO`` are not."""
+    return is_english_word(word) and word_zipf(word) >= COMMON_WORD_ZIPF
+
+
 #: Words that cannot make a company-name alias on their own (``"and a"`` is no name).
 _ALIAS_STOPWORDS: frozenset[str] = frozenset(
     ["a", "an", "and", "the", "of", "for", "to", "in", "on", "at", "by", "with", "or", "&"]
@@ -965,9 +988,9 @@ def build_universe(
     for word, syms in claims.items():
         # a word several companies start with names none of them (``Carrier``); share
         # classes of one company agree; an index constituent's claim wins
-        # an English word (``Peloton``, ``Amazon``) names only an index constituent
+        # a common English word (``Amazon``, ``Target``) names only an index constituent
         owners = large_caps.get(word) or syms
-        if word in common or is_english_word(word):
+        if word in common or is_common_word(word):
             owners = large_caps.get(word, {})
         if owners and word not in aliases and len({_company_key(names[s]) for s in owners}) == 1:
             proper[word] = next(iter(owners))

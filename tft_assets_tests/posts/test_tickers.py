@@ -61,6 +61,13 @@ def _tickers(texts: list[str], cfg: ScoringConfig | None = None) -> list[list[st
         # a symbol that is no word, listed beside a watched one, survives shouting
         ("DO NOT LOSE FOCUS DUE TO EXPR, NOK, AMC", ["EXPR", "NOK", "AMC"]),
         ("TOMORROW PUMP GME AND NAKD AT ONCE", ["GME", "NAKD"]),
+        # a symbol that is no word nor a frequent token is no shouted word; chat tokens are
+        ("CTRM TO THE MOON", ["CTRM"]),
+        ("GME IS TOO EXPENSIVE FOR ALOT OF PPL", ["GME"]),
+        ("get the cash app and buy shares", []),
+        # a rare dictionary word is no ordinary word ("aal", "gogo"); a common one needs context
+        ("not one mention of AAL and then it rockets", ["AAL"]),
+        ("it's okay SPY , you can let it go", []),
     ],
 )
 def test_rules(text: str, expected: list[str]) -> None:
@@ -106,12 +113,12 @@ def test_hand_labelled_hold_out_set() -> None:
 
 def test_blind_labelled_set() -> None:
     # 160 texts labelled blind to the extractor (see data/README.md); first run: precision
-    # 0.969, recall 0.924; after the fixes its errors prompted: 0.994 / 0.935
+    # 0.969, recall 0.924; after the fixes its errors prompted: 0.994 / 0.941
     labels = pl.read_csv(DATA / "wsb_tickers_blind.csv")
     s = evaluate_tickers(labels)
     assert s["n"] == 160
     assert s["precision"] >= 0.97
-    assert s["recall"] >= 0.92
+    assert s["recall"] >= 0.93
 
 
 def test_hand_labelled_wsb_set_with_listing_file() -> None:
