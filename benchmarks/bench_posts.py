@@ -139,6 +139,10 @@ def _sentiment() -> dict:
         c = lexicon_compound(texts, vader_lexicon())
         return [LABELS[2] if x >= 0.05 else LABELS[0] if x <= -0.05 else LABELS[1] for x in c]
 
+    def wsb_lexicon_labels(texts, band=0.3):  # the default scorer before the stance lexicon
+        c = score_sentiment(texts)["sentiment_lexicon"].to_list()
+        return [LABELS[2] if x >= band else LABELS[0] if x <= -band else LABELS[1] for x in c]
+
     out: dict = {}
     train = pl.read_csv(REAL / "labeled_twitter_financial_news_sentiment_train.csv.gz")
     valid = pl.read_csv(REAL / "labeled_twitter_financial_news_sentiment_valid.csv.gz")
@@ -148,7 +152,10 @@ def _sentiment() -> dict:
     )
     out["news_valid"] = {
         "vader": classification_scores(vl, vader_labels(vt)),
-        "wsb_lexicon": classification_scores(vl, score_sentiment(vt)["sentiment_label"].to_list()),
+        "stance_lexicon_default": classification_scores(
+            vl, score_sentiment(vt)["sentiment_label"].to_list()
+        ),
+        "wsb_lexicon": classification_scores(vl, wsb_lexicon_labels(vt)),
         "ensemble_news_model": classification_scores(
             vl, score_sentiment(vt, news_model)["sentiment_label"].to_list()
         ),
@@ -187,9 +194,10 @@ def _sentiment() -> dict:
             "label_counts": {k: truth.count(k) for k in LABELS},
             "always_bullish": classification_scores(truth, ["bullish"] * len(truth)),
             "vader": classification_scores(truth, vader_labels(texts)),
-            "wsb_lexicon": classification_scores(
+            "stance_lexicon_default": classification_scores(
                 truth, score_sentiment(texts)["sentiment_label"].to_list()
             ),
+            "wsb_lexicon": classification_scores(truth, wsb_lexicon_labels(texts)),
             "ensemble_news_model": classification_scores(
                 truth, score_sentiment(texts, news_model)["sentiment_label"].to_list()
             ),

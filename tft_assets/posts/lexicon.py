@@ -289,6 +289,107 @@ def wsb_lexicon() -> Lexicon:
     )
 
 
+#: Direction words of the stance lexicon beyond :data:`WSB_VALENCES` (which it also holds):
+#: what a post expects the price to do, or what its author does about it.
+STANCE_VALENCES: dict[str, float] = {
+    # bullish
+    "rocket": 2.0,
+    "rockets": 2.0,
+    "rocketing": 2.5,
+    "pluto": 2.0,
+    "mars": 1.5,
+    "lfg": 2.0,
+    "brrr": 1.5,
+    "brrrr": 1.5,
+    "tendy": 2.0,
+    "stonk": 1.2,
+    "hodling": 1.8,
+    "diamond": 1.5,
+    "potential": 1.0,
+    "catalyst": 1.0,
+    "gains": 1.0,
+    "gain": 0.8,
+    "pop": 1.0,
+    "popping": 1.5,
+    "soar": 2.0,
+    "soars": 2.0,
+    "soared": 1.5,
+    "surge": 1.5,
+    "surging": 2.0,
+    "climbing": 1.2,
+    "higher": 0.8,
+    "covering": 1.2,
+    "load": 1.0,
+    "loaded": 1.0,
+    "accumulate": 1.2,
+    "accumulating": 1.2,
+    "bullrun": 2.0,
+    "going_up": 1.5,
+    "all_in": 1.8,
+    "buy_more": 2.0,
+    "like_the_stock": 2.0,
+    "hold_the_line": 2.0,
+    "lets_go": 1.5,
+    # bearish
+    "fall": -1.0,
+    "falling": -1.2,
+    "fell": -0.8,
+    "plunge": -2.0,
+    "plunging": -2.2,
+    "collapse": -2.0,
+    "collapsing": -2.2,
+    "sinking": -1.5,
+    "downtrend": -1.8,
+    "peaked": -1.2,
+    "doomed": -2.0,
+    "lower": -0.8,
+    "exit": -0.8,
+    "exited": -0.8,
+    "going_down": -1.5,
+    "get_out": -1.2,
+    "cash_out": -1.0,
+    "sell_now": -1.8,
+}
+
+#: Phrases of the stance lexicon beyond :data:`WSB_PHRASES`.
+STANCE_PHRASES: dict[str, str] = {
+    "going up": " going_up ",
+    "go up": " going_up ",
+    "all in on": " all_in ",
+    "all-in": " all_in ",
+    "buy more": " buy_more ",
+    "buying more": " buy_more ",
+    "like the stock": " like_the_stock ",
+    "hold the line": " hold_the_line ",
+    "let's go": " lets_go ",
+    "lets go": " lets_go ",
+    "going down": " going_down ",
+    "go down": " going_down ",
+    "get out": " get_out ",
+    "cash out": " cash_out ",
+    "sell now": " sell_now ",
+    "pump & dump": " pump_and_dump ",
+}
+
+
+@lru_cache(maxsize=1)
+def stance_lexicon() -> Lexicon:
+    """Direction words only: the WSB slang, emoji and phrases plus :data:`STANCE_VALENCES`,
+    without VADER's general emotion words ("lost", "crazy", "fuck"), which say how a post
+    feels, not where its author expects the price to go. VADER's rules (negation, boosters,
+    "but", capitals, punctuation) still apply."""
+    base = vader_lexicon()
+    return Lexicon(
+        name="stance",
+        valence={**WSB_VALENCES, **STANCE_VALENCES},
+        emoji_map=dict(WSB_EMOJI),
+        phrase_map={**WSB_PHRASES, **STANCE_PHRASES},
+        boosters=base.boosters,
+        negations=base.negations,
+        special_cases=base.special_cases,
+    )
+
+
 def _prepare_text(texts: pl.Expr, lexicon: Lexicon) -> pl.Expr:
     emoji_keys, emoji_values, phrase_keys, phrase_values = _rewrite_lists(lexicon)
     out = texts.fill_null("").str.replace_many(emoji_keys, emoji_values)

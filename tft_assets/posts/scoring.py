@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tft_assets.posts.lexicon import score_lexicons, sentence_index, vader_lexicon, wsb_lexicon
+from tft_assets.posts.lexicon import score_lexicons, sentence_index
 from tft_assets.posts.quality import DELETED_MARKERS, TIER_ORDER, add_quality_columns, tier_expr
-from tft_assets.posts.sentiment import ensemble, model_version
+from tft_assets.posts.sentiment import ensemble, model_version, scoring_lexicons
 from tft_assets.posts.tickers import extract_mentions, mentions_per_row
 from tft_assets.posts.universe import TickerUniverse, build_universe, normalize_symbol
 from tft_assets.schemas import RAW_POSTS_SCHEMA, SCORED_POSTS_SCHEMA, conform, ground_truth_columns
@@ -39,6 +39,7 @@ EXTRA_SCORED_COLUMNS: tuple[str, ...] = (
     "mentions",
     "sentiment_vader",
     "sentiment_lexicon",
+    "sentiment_stance",
     "sentiment_model",
     "sentiment_label",
     "sentiment_model_version",
@@ -143,6 +144,7 @@ def _output_schema() -> dict[str, pl.DataType]:
             "mentions": pl.List(mention),
             "sentiment_vader": pl.Float64(),
             "sentiment_lexicon": pl.Float64(),
+            "sentiment_stance": pl.Float64(),
             "sentiment_model": pl.Float64(),
             "sentiment_label": pl.String(),
             "sentiment_model_version": pl.String(),
@@ -175,12 +177,12 @@ def _score_chunk(
     mentions = extract_mentions(texts, universe, focus)
     per_row = mentions_per_row(mentions, n)
     multi = per_row.get_column("tickers").list.len() >= 2
-    lex = score_lexicons(texts, (vader_lexicon(), wsb_lexicon()), sentence_rows=multi)
+    lex = score_lexicons(texts, scoring_lexicons(), sentence_rows=multi)
     q = q.with_columns(
         tier_expr(pl.col("quality_score")).alias("quality_tier"),
         (pl.col("quality_score") >= cfg.min_quality).alias("is_quality"),
     )
-    senti = ensemble(lex.compounds[0], lex.compounds[1], texts, model)
+    senti = ensemble(*lex.compounds, texts, model)
     ticker_sent = _ticker_sentiment(
         texts, mentions, per_row, senti.get_column("sentiment"), lex.sentences
     )
@@ -202,7 +204,7 @@ def _ticker_sentiment(
     sentences: pl.DataFrame,
 ) -> pl.Series:
     """Per-ticker sentiment aligned with ``tickers``: with one ticker, the post sentiment; with
-    several, the mean WSB-lexicon compound of the sentences that mention each ticker
+    several, the mean stance-lexicon compound of the sentences that mention each ticker
     (``sentences``: ``row``, ``sentence``, ``compound`` from
     :func:`~tft_assets.posts.lexicon.score_lexicons`; a sentence without any sentiment word
     counts as 0)."""

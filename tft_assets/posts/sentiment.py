@@ -3,15 +3,19 @@
 Ensemble (documented contract of ``scored_posts.sentiment``):
 
 * ``sentiment_vader`` — VADER's compound score (vectorised re-implementation);
-* ``sentiment_lexicon`` — the same rules with the finance/WSB lexicon;
+* ``sentiment_lexicon`` — the same rules with VADER's lexicon plus the finance/WSB lexicon
+  (how a post *feels*);
+* ``sentiment_stance`` — the same rules with the stance lexicon only
+  (:func:`~tft_assets.posts.lexicon.stance_lexicon`: direction words, slang, emoji; where the
+  author expects the price to go);
 * ``sentiment_model`` — ``P(bullish) - P(bearish)`` from a trained classifier, null without one.
 
-Without a model, ``sentiment = sentiment_lexicon`` and the stance label uses a neutral band
-of ±:data:`NEUTRAL_BAND` around 0. With a model, the class probabilities are mixed:
-``p = MODEL_WEIGHT * p_model + (1 - MODEL_WEIGHT) * p_lexicon`` where the lexicon's
+Without a model, ``sentiment = sentiment_stance`` and the stance label uses a neutral band of
+±:data:`NEUTRAL_BAND` around 0. With a model, the class probabilities are mixed:
+``p = MODEL_WEIGHT * p_model + (1 - MODEL_WEIGHT) * p_stance`` where the stance lexicon's
 probabilities are ``(max(-c, 0), 1 - |c|, max(c, 0))`` for compound ``c``; the label is the
 arg-max of ``p`` and ``sentiment = p_bullish - p_bearish``
-(= ``MODEL_WEIGHT * model + (1 - MODEL_WEIGHT) * lexicon``).
+(= ``MODEL_WEIGHT * model + (1 - MODEL_WEIGHT) * stance``).
 
 Distant supervision (:func:`distant_labels`) labels WSB text without hand labels from
 unambiguous stance markers (🚀/calls/buying vs puts/🌈🐻/selling) and masks those markers
@@ -25,17 +29,23 @@ from typing import Any, Protocol
 import numpy as np
 import polars as pl
 
-from tft_assets.posts.lexicon import score_lexicons, vader_lexicon, wsb_lexicon
+from tft_assets.posts.lexicon import (
+    Lexicon,
+    score_lexicons,
+    stance_lexicon,
+    vader_lexicon,
+    wsb_lexicon,
+)
 
 LABELS: tuple[str, str, str] = ("bearish", "neutral", "bullish")
 MODEL_WEIGHT = 0.6
-#: Without a model, a post is bullish/bearish when its WSB-lexicon compound is at least this
-#: far from 0 (VADER's own convention is 0.05). Chosen on the hand-labelled WSB dev split
-#: (``wsb_stance_dev.csv``), never on the evaluation set: WSB comments collect small
-#: incidental valences, and a wider band keeps questions and news neutral.
-NEUTRAL_BAND = 0.3
+#: Without a model, a post is bullish/bearish when its stance compound is at least this far
+#: from 0 (VADER's own convention is 0.05). Chosen on the hand-labelled WSB development sets
+#: (``wsb_stance_dev.csv``, ``wsb_stance_labelled.csv``), never on the blind set: a wider
+#: band keeps questions and news neutral.
+NEUTRAL_BAND = 0.2
 SCORE_LABEL_THRESHOLD = 0.1
-LEXICON_VERSION = "wsb-lexicon-2"
+LEXICON_VERSION = "wsb-stance-3"
 
 BULLISH_MARKERS = (
     r"🚀|🌕|🌝|💎|🙌|📈|🐂|(?-u:\b)calls?(?-u:\b)|(?-u:\b)buy(?:ing)?(?-u:\b)|(?-u:\b)bought(?-u:\b)|(?-u:\b)moon(?:ing)?(?-u:\b)|"
@@ -79,26 +89,38 @@ def _stance_probabilities(model: object, texts: list[str]) -> np.ndarray:
 def score_sentiment(texts: pl.Series, model: object | None = None) -> pl.DataFrame:
     """Sentiment components for n texts.
 
-    Returns n rows: ``sentiment_vader``, ``sentiment_lexicon``, ``sentiment_model`` (null
+    Returns n rows: ``sentiment_vader``, ``sentiment_lexicon``, ``sentiment_stance``,
+    ``sentiment_model`` (null
     without a model), ``sentiment`` (ensemble, [-1, 1]) and ``sentiment_label``.
     """
-    vader, lex = score_lexicons(texts, (vader_lexicon(), wsb_lexicon())).compounds
-    return ensemble(vader, lex, texts, model)
+    vader, lex, stance = score_lexicons(texts, scoring_lexicons()).compounds
+    return ensemble(vader, lex, stance, texts, model)
+
+
+def scoring_lexicons() -> tuple[Lexicon, Lexicon, Lexicon]:  # noqa: N802 - a constant's role
+    """The lexicons every post is scored with, in one pass: VADER, WSB, stance (last, so
+    that sentence-level compounds for per-ticker sentiment come from the stance lexicon)."""
+    return (vader_lexicon(), wsb_lexicon(), stance_lexicon())
 
 
 def ensemble(
-    vader: pl.Series, lex: pl.Series, texts: pl.Series, model: object | None
+    vader: pl.Series,
+    lex: pl.Series,
+    stance: pl.Series,
+    texts: pl.Series,
+    model: object | None,
 ) -> pl.DataFrame:
     """Combine lexicon scores with an optional model (see the module docstring)."""
-    c = lex.to_numpy().astype(np.float64)
+    c = stance.to_numpy().astype(np.float64)
     if model is None or texts.len() == 0:
         label = np.where(c >= NEUTRAL_BAND, 2, np.where(c <= -NEUTRAL_BAND, 0, 1))
         return pl.DataFrame(
             {
                 "sentiment_vader": vader.cast(pl.Float64),
                 "sentiment_lexicon": lex.cast(pl.Float64),
+                "sentiment_stance": stance.cast(pl.Float64),
                 "sentiment_model": pl.Series([None] * len(c), dtype=pl.Float64),
-                "sentiment": lex.cast(pl.Float64),
+                "sentiment": stance.cast(pl.Float64),
                 "sentiment_label": np.array(LABELS)[label] if len(c) else np.array([], dtype=str),
             },
             schema_overrides={"sentiment_label": pl.String},
@@ -110,6 +132,7 @@ def ensemble(
         {
             "sentiment_vader": vader.cast(pl.Float64),
             "sentiment_lexicon": lex.cast(pl.Float64),
+            "sentiment_stance": stance.cast(pl.Float64),
             "sentiment_model": np.round(p_model[:, 2] - p_model[:, 0], 6),
             "sentiment": np.round(np.clip(p[:, 2] - p[:, 0], -1.0, 1.0), 6),
             "sentiment_label": np.array(LABELS)[p.argmax(axis=1)],

@@ -53,14 +53,14 @@ DISTINCT_SYMBOL_MAX_ZIPF = 3.5
 
 #: Characters that separate tokens for ticker matching (each is replaced by one space, so
 #: character offsets are preserved).
-_SEPARATORS = r"[\s/,;()\[\]{}|<>*\"“”=+#~^_]"
+_SEPARATORS = r"[\s/,;()\[\]{}|<>*\"“”=+#~^_\\]"
 #: The same separators as single characters (Unicode ``White_Space`` spelled out), for a
 #: literal multi-pattern replace, which is much faster than the regex.
 _SEPARATOR_CHARS: list[str] = [
     *"\t\n\x0b\x0c\r\x85\xa0\u1680",
     *(chr(c) for c in range(0x2000, 0x200B)),
     *"\u2028\u2029\u202f\u205f\u3000",
-    *'/,;()[]{}|<>*"“”=+#~^_',
+    *'/,;()[]{}|<>*"“”=+#~^_\\',
 ]
 _LEAD = r"^[\"'‘“`]+"
 _TRAIL = r"(?:['’][sS])?[.!?:'’…\-`]*$"

@@ -661,8 +661,18 @@ def normalize_symbol(symbol: str) -> str:
     return symbol.strip().upper().replace("/", ".").replace("-", ".")
 
 
+#: Names that make no alias: funds, whose names are index names ("Nasdaq 100 ETF", "SPDR
+#: S&P 500 ETF Trust": people name them by symbol), and blank-check companies, whose names
+#: are ordinary word pairs ("Digital Asset Acquisition Corp.").
+_NO_ALIAS_NAME_RE = re.compile(r"(?i)\b(?:etf|etn|index|fund|acquisition)\b")
+
+
 def _name_words(name: str) -> list[str]:
-    """The words of a company name without legal forms and share-class noise."""
+    """The words of a company name without legal forms and share-class noise; an
+    apostrophe inside a word goes (McDonald's -> McDonalds)."""
+    if _NO_ALIAS_NAME_RE.search(name):
+        return []
+    name = re.sub(r"(?<=\w)['’](?=\w)", "", name)
     cleaned = _NAME_NOISE_RE.sub(" ", name.replace("&amp;", "&"))
     cleaned = re.sub(r"(?i)\.com\b", " ", cleaned)  # Amazon.com -> Amazon
     cleaned = re.sub(r"[,.&]", " ", cleaned)
@@ -789,6 +799,8 @@ def company_aliases(
     # only when it is no English word or is written in CamelCase
     if single_ok:
         out.append(first.lower())
+        if re.search(r"\w['’]s\b", name) and first.endswith("s"):
+            out.append(first[:-1].lower())  # McDonald's is written "McDonald's" or "McDonalds"
     if single_ok and camel:  # GameStop -> also "game stop"
         out.append(re.sub(r"([a-z])([A-Z])", r"\1 \2", first).lower())
     seen: list[str] = []

@@ -86,7 +86,7 @@ def test_brigading_and_degraded_flags() -> None:
 
 
 def test_multi_ticker_attribution() -> None:
-    out = score_posts(_raw(["GME is amazing, love it. AMC is a terrible scam and dumping."]))
+    out = score_posts(_raw(["GME is going to the moon, buying more. AMC is a scam and dumping."]))
     row = out.row(0, named=True)
     ts = dict(zip(row["tickers"], row["ticker_sentiment"], strict=True))
     assert ts["GME"] > 0 > ts["AMC"]

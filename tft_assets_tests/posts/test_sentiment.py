@@ -39,7 +39,8 @@ def test_distant_model_masks_its_markers_at_inference() -> None:
 
 def test_stance_on_the_blind_labelled_wsb_set() -> None:
     # 300 comments and posts labelled blind to every scorer (data/README.md); measured:
-    # default scorer (WSB lexicon) macro-F1 0.495, VADER 0.342, always bullish 0.208
+    # default scorer (stance lexicon) macro-F1 0.540, WSB lexicon 0.495, VADER 0.342,
+    # always bullish 0.208
     frame = pl.read_csv(DATA / "wsb_stance_blind.csv")
     truth = frame["label"].to_list()
     assert len(truth) == 300 and truth.count("bearish") == 21
@@ -48,6 +49,6 @@ def test_stance_on_the_blind_labelled_wsb_set() -> None:
     vader = [LABELS[2] if x >= 0.05 else LABELS[0] if x <= -0.05 else LABELS[1] for x in c]
     baseline = classification_scores(truth, vader)
     always = classification_scores(truth, ["bullish"] * len(truth))
-    assert ours["macro_f1"] >= 0.45
+    assert ours["macro_f1"] >= 0.5
     assert ours["macro_f1"] >= baseline["macro_f1"] + 0.1
     assert ours["macro_f1"] >= always["macro_f1"] + 0.2
