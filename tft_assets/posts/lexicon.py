@@ -270,22 +270,32 @@ WSB_PHRASES: dict[str, str] = {
 }
 
 
+def _with_vader_rules(
+    name: str, valence: dict[str, float], emoji_map: dict[str, str], phrase_map: dict[str, str]
+) -> Lexicon:
+    """A lexicon of its own words that shares VADER's boosters, negations and idioms (so that
+    :func:`score_lexicons` can score it in the same pass as VADER's)."""
+    base = vader_lexicon()
+    return Lexicon(
+        name=name,
+        valence=valence,
+        emoji_map=emoji_map,
+        phrase_map=phrase_map,
+        boosters=base.boosters,
+        negations=base.negations,
+        special_cases=base.special_cases,
+    )
+
+
 @lru_cache(maxsize=1)
 def wsb_lexicon() -> Lexicon:
     """VADER's lexicon extended with finance/WSB slang, emoji and phrases."""
     base = vader_lexicon()
-    valence = dict(base.valence)
-    valence.update(WSB_VALENCES)
-    emoji_map = dict(base.emoji_map)
-    emoji_map.update(WSB_EMOJI)
-    return Lexicon(
-        name="wsb",
-        valence=valence,
-        emoji_map=emoji_map,
-        phrase_map=dict(WSB_PHRASES),
-        boosters=base.boosters,
-        negations=base.negations,
-        special_cases=base.special_cases,
+    return _with_vader_rules(
+        "wsb",
+        {**base.valence, **WSB_VALENCES},
+        {**base.emoji_map, **WSB_EMOJI},
+        dict(WSB_PHRASES),
     )
 
 
@@ -378,15 +388,11 @@ def stance_lexicon() -> Lexicon:
     without VADER's general emotion words ("lost", "crazy", "fuck"), which say how a post
     feels, not where its author expects the price to go. VADER's rules (negation, boosters,
     "but", capitals, punctuation) still apply."""
-    base = vader_lexicon()
-    return Lexicon(
-        name="stance",
-        valence={**WSB_VALENCES, **STANCE_VALENCES},
-        emoji_map=dict(WSB_EMOJI),
-        phrase_map={**WSB_PHRASES, **STANCE_PHRASES},
-        boosters=base.boosters,
-        negations=base.negations,
-        special_cases=base.special_cases,
+    return _with_vader_rules(
+        "stance",
+        {**WSB_VALENCES, **STANCE_VALENCES},
+        dict(WSB_EMOJI),
+        {**WSB_PHRASES, **STANCE_PHRASES},
     )
 
 
