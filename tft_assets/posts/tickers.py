@@ -53,14 +53,14 @@ DISTINCT_SYMBOL_MAX_ZIPF = 3.5
 
 #: Characters that separate tokens for ticker matching (each is replaced by one space, so
 #: character offsets are preserved).
-_SEPARATORS = r"[\s/,;()\[\]{}|<>*\"“”=+#~^_\\]"
+_SEPARATORS = r"[\s/,;()\[\]{}|<>*\"“”=+#~^_]"
 #: The same separators as single characters (Unicode ``White_Space`` spelled out), for a
 #: literal multi-pattern replace, which is much faster than the regex.
 _SEPARATOR_CHARS: list[str] = [
     *"\t\n\x0b\x0c\r\x85\xa0\u1680",
     *(chr(c) for c in range(0x2000, 0x200B)),
     *"\u2028\u2029\u202f\u205f\u3000",
-    *'/,;()[]{}|<>*"“”=+#~^_\\',
+    *'/,;()[]{}|<>*"“”=+#~^_',
 ]
 _LEAD = r"^[\"'‘“`]+"
 _TRAIL = r"(?:['’][sS])?[.!?:'’…\-`]*$"
@@ -187,7 +187,11 @@ def _tables(universe: TickerUniverse, focus_symbols: frozenset[str]) -> _Tables:
             sorted({v for w in first_words for v in (w, w.title(), w.upper())}), dtype=pl.String
         ),
         lower_spellings=pl.Series(
-            sorted({w + end for w in lower_words for end in _POSSESSIVES}), dtype=pl.String
+            sorted(
+                {w + end for w in lower_words for end in _POSSESSIVES}
+                | {w + "s" for w in alias_single if not w.endswith("s")}  # "GameStops"
+            ),
+            dtype=pl.String,
         ),
         symbol_spellings=pl.Series(
             sorted(
@@ -372,8 +376,13 @@ def extract_mentions(
     )
     cands.append(low)
     if tab.alias_single:
-        single = t.filter(lw.is_in(tab.alias_single_keys.implode())).with_columns(
-            lw.replace_strict(tab.alias_single, default=None).alias("symbol"),
+        keys = tab.alias_single_keys.implode()
+        # a plural of a name ("GameStops", "Chipotles": its stores) names the company too
+        plural = ~lw.is_in(keys) & lw.str.ends_with("s") & core.str.contains(r"^[A-Z]")
+        name = pl.when(plural).then(lw.str.strip_suffix("s"))
+        name = name.otherwise(lw)
+        single = t.filter(name.is_in(keys)).with_columns(
+            name.replace_strict(tab.alias_single, default=None).alias("symbol"),
             pl.lit("name").alias("method"),
             pl.lit(False).alias("needs_ctx"),
         )

@@ -453,7 +453,7 @@ STOCK_CONTEXT_PATTERN = (
     r"price|pt|squeeze|hold(?:ing)?|bag(?:s|holder)?|moon|dip|rally|yolo|itm|otm|expir\w*|"
     r"float|dividend|market|gains?|loss(?:es)?|chart|nasdaq|nyse|tendies|apes?|stonks?|"
     r"purchas\w*|invest\w*|returns?|profits?|trad(?:e|ed|es|ing)|volume|premarket|portfolio|"
-    r"penny|ipo)(?-u:\b)|🚀|📈|📉|💎"
+    r"penny|ipo|ira|all in)(?-u:\b)|🚀|📈|📉|💎"
 )
 
 _COMMON_NAME_WORDS: frozenset[str] = frozenset(
@@ -661,10 +661,13 @@ def normalize_symbol(symbol: str) -> str:
     return symbol.strip().upper().replace("/", ".").replace("-", ".")
 
 
-#: Names that make no alias: funds, whose names are index names ("Nasdaq 100 ETF", "SPDR
+#: Names that make no alias: funds, whose names are index names or brands ("Nasdaq 100 ETF", "SPDR
 #: S&P 500 ETF Trust": people name them by symbol), and blank-check companies, whose names
 #: are ordinary word pairs ("Digital Asset Acquisition Corp.").
-_NO_ALIAS_NAME_RE = re.compile(r"(?i)\b(?:etf|etn|index|fund|acquisition)\b")
+_NO_ALIAS_NAME_RE = re.compile(
+    r"(?i)\b(?:etf|etn|index|fund|acquisition|ishares|spdr|proshares|powershares|direxion|"
+    r"wisdomtree|vaneck)\b"
+)
 
 
 def _name_words(name: str) -> list[str]:

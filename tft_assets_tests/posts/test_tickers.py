@@ -68,8 +68,9 @@ def _tickers(texts: list[str], cfg: ScoringConfig | None = None) -> list[list[st
         # a rare dictionary word is no ordinary word ("aal", "gogo"); a common one needs context
         ("not one mention of AAL and then it rockets", ["AAL"]),
         ("it's okay SPY , you can let it go", []),
-        # markdown escapes separate tokens; fund and blank-check names make no alias
-        ("SERIOUSLY \\~EXPR\\~ IS ABOUT TO LIFTOFF", ["EXPR"]),
+        # fund and blank-check names make no alias; a capitalised plural of a name counts
+        ("there are 4 GameStops near me", ["GME"]),
+        ("iShares owns the trust", []),
         ("Nasdaq 100 futures cross below the 200 day average, buy puts", []),
         ("can it turn into a digital asset, buy shares", []),
         # an apostrophe in a company name
@@ -124,8 +125,8 @@ def test_hand_labelled_hold_out_set() -> None:
         # precision 0.969, recall 0.924; after the fixes its errors prompted: 0.994 / 0.941
         ("wsb_tickers_blind.csv", 160, 0.97, 0.93),
         # 200 texts labelled blind after those fixes; first run: 0.959 / 0.917; after the
-        # fixes its own errors prompted: 0.974 / 0.927
-        ("wsb_tickers_blind2.csv", 200, 0.96, 0.92),
+        # fixes its own errors prompted: 0.975 / 0.942
+        ("wsb_tickers_blind2.csv", 200, 0.97, 0.93),
     ],
 )
 def test_blind_labelled_sets(name: str, rows: int, precision: float, recall: float) -> None:
