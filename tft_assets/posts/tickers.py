@@ -86,7 +86,7 @@ def _token_frame(texts: pl.Series) -> pl.DataFrame:
     if non_ascii.any():  # emoji separate tokens too ("🚀GameStop"); one code point, one space
         at = non_ascii.arg_true()
         text = text.scatter(at, text.gather(at).str.replace_all(r"\p{Extended_Pictographic}", " "))
-    patterns = ["...", "..", *_SEPARATOR_CHARS]
+    patterns = ["...", "..", "…", *_SEPARATOR_CHARS]  # "XOM…It's": an ellipsis separates
     split = text.str.replace_many(
         patterns, [" " * len(x) for x in patterns], leftmost=True
     ).str.split(" ")
@@ -438,8 +438,9 @@ def _local_shouting(tab: _Tables) -> pl.Expr:
     ("HOLD THE LINE", "FOR ALOT OF": a neighbour is an ordinary upper-case word - not a
     symbol, or a blacklisted/common one - and the other neighbour is absent, not a word, or
     upper case too); ``strong`` when a neighbour is a strong stock word (``PUTS``, ``$40c``,
-    ``shares``) or, for a symbol that is no word, a watched symbol (``EXPR, NOK``), which
-    keeps a symbol even in shouted text."""
+    ``shares``; not for a symbol that is a common word, "FOR MORE SHARES") or, for a symbol
+    that is no word, a watched symbol (``EXPR, NOK``), which keeps a symbol even in shouted
+    text."""
 
     def clean(col: str) -> pl.Expr:
         return pl.col(col).str.strip_chars_start(_LEAD_CHARS).str.strip_chars_end(_TRAIL_CHARS)
@@ -474,7 +475,15 @@ def _local_shouting(tab: _Tables) -> pl.Expr:
 
     shouted = (ordinary("_prev") & quiet("_next")) | (ordinary("_next") & quiet("_prev"))
     return pl.struct(
-        shouted.alias("local"), (strong("_prev") | strong("_next") | listed).alias("strong")
+        shouted.alias("local"),
+        # a common word ("FOR MORE SHARES") stays a word even beside a strong one
+        (
+            (
+                (strong("_prev") | strong("_next"))
+                & ~pl.col("symbol").is_in(tab.wordlike_symbols.implode())
+            )
+            | listed
+        ).alias("strong"),
     )
 
 

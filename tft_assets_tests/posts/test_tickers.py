@@ -71,6 +71,9 @@ def _tickers(texts: list[str], cfg: ScoringConfig | None = None) -> list[list[st
         # fund and blank-check names make no alias; a capitalised plural of a name counts
         ("there are 4 GameStops near me", ["GME"]),
         ("iShares owns the trust", []),
+        # a common word stays a word beside a strong one; an ellipsis separates tokens
+        ("GOT A LOAN, ALL IN FOR MORE SHARES $GME", ["GME"]),
+        ("So long XOM…It’s been a long 2 years", ["XOM"]),
         ("Nasdaq 100 futures cross below the 200 day average, buy puts", []),
         ("can it turn into a digital asset, buy shares", []),
         # an apostrophe in a company name
@@ -127,9 +130,9 @@ def test_hand_labelled_hold_out_set() -> None:
         # 200 texts labelled blind after those fixes; first run: 0.959 / 0.917; after the
         # fixes its own errors prompted: 0.975 / 0.942
         ("wsb_tickers_blind2.csv", 200, 0.97, 0.93),
-        # 200 texts labelled blind after those fixes too; first run (no change since):
-        # precision 0.938, recall 0.899: symbol renames and delistings (FB -> META, DWAC,
-        # APHA), "ag" in any case, company names written as plain words
+        # 200 texts labelled blind after those fixes too; first run: precision 0.938, recall
+        # 0.899; after two fixes it prompted: 0.943 / 0.904. Left: symbol renames and
+        # delistings (FB -> META, DWAC, APHA), "ag" in any case, names as plain words
         ("wsb_tickers_blind3.csv", 200, 0.93, 0.89),
     ],
 )
