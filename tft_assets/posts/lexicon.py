@@ -51,7 +51,8 @@ class Lexicon:
     ``valence`` maps a lower-case token to its VADER-scale valence (about -4..4);
     ``emoji_map`` maps a single character to its replacement text;
     ``phrase_map`` maps a lower-case multi-word phrase to one token (matched ASCII
-    case-insensitively), applied after the emoji rewrite.
+    case-insensitively), applied after the emoji rewrite; ``patterns``: (regex, replacement)
+    rewrites applied between the two (option strikes: ``$40c`` -> ``calls``).
     """
 
     name: str
@@ -61,6 +62,7 @@ class Lexicon:
     boosters: dict[str, float]
     negations: frozenset[str]
     special_cases: dict[str, float]
+    patterns: tuple[tuple[str, str], ...] = ()
 
 
 def _vader_module_dir() -> Path:
@@ -243,6 +245,7 @@ WSB_EMOJI: dict[str, str] = {
     "🔥": " fire_emoji ",
     "🤡": " clown_emoji ",
     "💀": " skull_emoji ",
+    "🤲": " hands_emoji ",
 }
 
 #: Multi-word phrases joined into one token (lower case; matched ASCII case-insensitively).
@@ -271,7 +274,11 @@ WSB_PHRASES: dict[str, str] = {
 
 
 def _with_vader_rules(
-    name: str, valence: dict[str, float], emoji_map: dict[str, str], phrase_map: dict[str, str]
+    name: str,
+    valence: dict[str, float],
+    emoji_map: dict[str, str],
+    phrase_map: dict[str, str],
+    patterns: tuple[tuple[str, str], ...] = (),
 ) -> Lexicon:
     """A lexicon of its own words that shares VADER's boosters, negations and idioms (so that
     :func:`score_lexicons` can score it in the same pass as VADER's)."""
@@ -284,6 +291,7 @@ def _with_vader_rules(
         boosters=base.boosters,
         negations=base.negations,
         special_cases=base.special_cases,
+        patterns=patterns,
     )
 
 
@@ -340,7 +348,27 @@ STANCE_VALENCES: dict[str, float] = {
     "like_the_stock": 2.0,
     "hold_the_line": 2.0,
     "lets_go": 1.5,
+    "moons": 2.5,
+    "mooned": 2.0,
+    "rebound": 1.5,
+    "liftoff": 2.0,
+    "blasting": 1.8,
+    "cheap": 1.0,
+    "lambos": 2.0,
+    "get_in": 1.5,
+    "im_in": 1.5,
+    "double_down": 1.8,
+    "keep_going": 1.2,
+    "on_fire": 1.5,
+    "take_off": 1.8,
+    "like_it": 1.2,
+    "good_stock": 1.5,
+    "dont_sleep": 1.8,
+    "make_bank": 1.5,
+    "buy_in": 1.2,
     # bearish
+    "bull_trap": -2.0,
+    "put_position": -2.2,
     "fall": -1.0,
     "falling": -1.2,
     "fell": -0.8,
@@ -379,7 +407,49 @@ STANCE_PHRASES: dict[str, str] = {
     "cash out": " cash_out ",
     "sell now": " sell_now ",
     "pump & dump": " pump_and_dump ",
+    "let’s go": " lets_go ",
+    "get in": " get_in ",
+    "getting in": " get_in ",
+    "got in": " get_in ",
+    "i'm in": " im_in ",
+    "i’m in": " im_in ",
+    "i am in": " im_in ",
+    "double down": " double_down ",
+    "doubled down": " double_down ",
+    "doubling down": " double_down ",
+    "keep going": " keep_going ",
+    "keeps going": " keep_going ",
+    "on fire": " on_fire ",
+    "take off": " take_off ",
+    "taking off": " take_off ",
+    "i like it": " like_it ",
+    "like this stock": " like_the_stock ",
+    "love this stock": " like_the_stock ",
+    "love the stock": " like_the_stock ",
+    "good stock": " good_stock ",
+    "great stock": " good_stock ",
+    "don't sleep on": " dont_sleep ",
+    "dont sleep on": " dont_sleep ",
+    "don’t sleep on": " dont_sleep ",
+    "make bank": " make_bank ",
+    "made bank": " make_bank ",
+    "making bank": " make_bank ",
+    "buy in": " buy_in ",
+    "bought in": " buy_in ",
+    "bull trap": " bull_trap ",
+    # buying puts is a bet on a fall, whatever "buy" says alone
+    **{
+        f"{verb} {extra}puts": " put_position "
+        for verb in ("buy", "bought", "buying", "load", "loaded", "loading", "grabbed")
+        for extra in ("", "some ", "more ")
+    },
 }
+
+#: Option strikes written as a number and ``c``/``p`` (``$40c``, ``440p``): calls and puts.
+STANCE_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"(?i)\$?(?-u:\b)\d+(?:\.\d+)?c(?-u:\b)", "calls"),
+    (r"(?i)\$?(?-u:\b)\d+(?:\.\d+)?p(?-u:\b)", "puts"),
+)
 
 
 @lru_cache(maxsize=1)
@@ -393,15 +463,8 @@ def stance_lexicon() -> Lexicon:
         {**WSB_VALENCES, **STANCE_VALENCES},
         dict(WSB_EMOJI),
         {**WSB_PHRASES, **STANCE_PHRASES},
+        STANCE_PATTERNS,
     )
-
-
-def _prepare_text(texts: pl.Expr, lexicon: Lexicon) -> pl.Expr:
-    emoji_keys, emoji_values, phrase_keys, phrase_values = _rewrite_lists(lexicon)
-    out = texts.fill_null("").str.replace_many(emoji_keys, emoji_values)
-    if phrase_keys:
-        out = out.str.replace_many(phrase_keys, phrase_values, ascii_case_insensitive=True)
-    return out.str.strip_chars()
 
 
 @lru_cache(maxsize=4)
@@ -577,6 +640,8 @@ def _rewrite(raw: pl.Series, lex: Lexicon) -> pl.Series:
     if emoji_keys and non_ascii.any():
         at = non_ascii.arg_true()
         out = out.scatter(at, out.gather(at).str.replace_many(emoji_keys, emoji_values))
+    for pattern, replacement in lex.patterns:
+        out = out.str.replace_all(pattern, replacement)
     if phrase_keys:
         out = out.str.replace_many(phrase_keys, phrase_values, ascii_case_insensitive=True)
     return out
@@ -601,6 +666,8 @@ def _segments(texts: pl.Series, lexicons: tuple[Lexicon, ...]) -> pl.DataFrame:
         if lex.phrase_map != base.phrase_map:
             phrases = sorted(set(lex.phrase_map) | set(base.phrase_map))
             differs = differs | raw.str.contains_any(phrases, ascii_case_insensitive=True)
+        for pattern, _ in set(lex.patterns) ^ set(base.patterns):
+            differs = differs | raw.str.contains(pattern)
         flag = differs.to_numpy()
         mask[flag] -= np.uint8(1 << j)
         at = np.flatnonzero(flag)

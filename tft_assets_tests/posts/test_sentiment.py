@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pytest
 
 from tft_assets.posts import distant_training_set, score_sentiment, train_classifier
 from tft_assets.posts.lexicon import lexicon_compound, vader_lexicon
@@ -52,3 +53,24 @@ def test_stance_on_the_blind_labelled_wsb_set() -> None:
     assert ours["macro_f1"] >= 0.5
     assert ours["macro_f1"] >= baseline["macro_f1"] + 0.1
     assert ours["macro_f1"] >= always["macro_f1"] + 0.2
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("I'm in on $AG, let's go", "bullish"),
+        ("doubled down on NAKD today", "bullish"),
+        ("bought 440p for Friday", "bearish"),
+        ("GME $40c expiring soon", "bullish"),
+        ("Massive bull trap today", "bearish"),
+        # emotion without direction is no stance
+        ("I love this community, you are all amazing", "neutral"),
+        ("this is so sad and terrible", "neutral"),
+    ],
+)
+def test_stance_lexicon_reads_direction_not_emotion(text: str, label: str) -> None:
+    out = score_sentiment(pl.Series([text]))
+    assert out["sentiment_label"].to_list() == [label]
+    vader = lexicon_compound(pl.Series([text]), vader_lexicon()).item()
+    if label == "neutral":
+        assert abs(vader) > 0.3  # VADER does read an emotion there
