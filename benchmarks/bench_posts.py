@@ -171,6 +171,7 @@ def _sentiment() -> dict:
     stance = pl.read_csv(data / "wsb_stance_labelled.csv")  # evaluation set, never tuned on
     dev = pl.read_csv(data / "wsb_stance_dev.csv")  # dev split: the neutral band was set here
     blind = pl.read_csv(data / "wsb_stance_blind.csv")  # 300 texts labelled blind to scorers
+    blind2 = pl.read_csv(data / "wsb_stance_blind2.csv")  # 200 more, after lexicon changes
     # distant supervision on WSB text disjoint from the evaluation set's source; the dev
     # texts are removed too
     wsb_texts = pl.concat(
@@ -182,8 +183,8 @@ def _sentiment() -> dict:
         ]
     )
     # no labelled text (nor a post whose title a blind text starts with) is trained on
-    labelled = pl.concat([dev["text"], stance["text"], blind["text"]])
-    titles = blind["text"].str.split("\n").list.first()
+    labelled = pl.concat([dev["text"], stance["text"], blind["text"], blind2["text"]])
+    titles = pl.concat([blind["text"], blind2["text"]]).str.split("\n").list.first()
     wsb_texts = wsb_texts.filter(
         ~wsb_texts.is_in(labelled.implode()).fill_null(False)
         & ~wsb_texts.str.split("\n").list.first().is_in(titles.implode()).fill_null(False)
@@ -221,6 +222,7 @@ def _sentiment() -> dict:
     }
     out["wsb_stance_dev_split"] = stance_scores(dev)
     out["wsb_stance_blind"] = stance_scores(blind)
+    out["wsb_stance_blind2"] = stance_scores(blind2)
     return out
 
 

@@ -38,21 +38,32 @@ def test_distant_model_masks_its_markers_at_inference() -> None:
     assert list(again.predict(["GME 7 to the", "PTON 8 is done,"])) == ["bullish", "bearish"]
 
 
-def test_stance_on_the_blind_labelled_wsb_set() -> None:
-    # 300 comments and posts labelled blind to every scorer (data/README.md); measured:
-    # default scorer (stance lexicon) macro-F1 0.540, WSB lexicon 0.495, VADER 0.342,
-    # always bullish 0.208
-    frame = pl.read_csv(DATA / "wsb_stance_blind.csv")
+@pytest.mark.parametrize(
+    ("name", "rows", "bearish", "floor"),
+    [
+        # 300 texts labelled blind to every scorer (data/README.md); first run of the
+        # stance lexicon: macro-F1 0.540 (VADER + WSB lexicon 0.495, VADER 0.342, always
+        # bullish 0.208); 0.594 after the lexicon additions its errors prompted
+        ("wsb_stance_blind.csv", 300, 21, 0.55),
+        # 200 more, labelled after those additions; first run: 0.572 (VADER 0.346, always
+        # bullish 0.192)
+        ("wsb_stance_blind2.csv", 200, 12, 0.52),
+    ],
+)
+def test_stance_on_the_blind_labelled_wsb_sets(
+    name: str, rows: int, bearish: int, floor: float
+) -> None:
+    frame = pl.read_csv(DATA / name)
     truth = frame["label"].to_list()
-    assert len(truth) == 300 and truth.count("bearish") == 21
+    assert len(truth) == rows and truth.count("bearish") == bearish
     ours = classification_scores(truth, score_sentiment(frame["text"])["sentiment_label"].to_list())
     c = lexicon_compound(frame["text"], vader_lexicon())
     vader = [LABELS[2] if x >= 0.05 else LABELS[0] if x <= -0.05 else LABELS[1] for x in c]
     baseline = classification_scores(truth, vader)
     always = classification_scores(truth, ["bullish"] * len(truth))
-    assert ours["macro_f1"] >= 0.5
-    assert ours["macro_f1"] >= baseline["macro_f1"] + 0.1
-    assert ours["macro_f1"] >= always["macro_f1"] + 0.2
+    assert ours["macro_f1"] >= floor
+    assert ours["macro_f1"] >= baseline["macro_f1"] + 0.15
+    assert ours["macro_f1"] >= always["macro_f1"] + 0.3
 
 
 @pytest.mark.parametrize(
