@@ -119,6 +119,8 @@ def _tickers() -> dict:
     if screener.exists():
         cfg = ScoringConfig(universe_files=(str(screener),))
         out["with_listing_file"] = evaluate_tickers(labels, cfg)
+        for path in blind_sets:
+            out[f"{path.stem}_with_listing_file"] = evaluate_tickers(pl.read_csv(path), cfg)
     best = out[f"{blind_sets[-1].stem}_package_universe"]
     out["target_judged_on"] = blind_sets[-1].name
     out["target"] = {"precision": TARGET_PRECISION, "recall": TARGET_RECALL}

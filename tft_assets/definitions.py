@@ -31,7 +31,9 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             *build_ingestion_assets(
                 partitions, posts_pool=REDDIT_POOL if settings.posts_source == "reddit" else None
             ),
-            *build_posts_assets(partitions, settings.min_quality, settings.watchlist),
+            *build_posts_assets(
+                partitions, settings.min_quality, settings.watchlist, settings.universe_files
+            ),
             *build_feature_assets(partitions, settings.horizon_days),
         ]
         live = settings.posts_source == "reddit"

@@ -39,6 +39,7 @@ ENV_VARS: dict[str, str] = {
     "TFT_HORIZON_DAYS": "label horizon in trading days (default 5)",
     "TFT_SENTIMENT_MODEL": "lexicon (default) or registered: combine the lexicons with the MLflow-registered classifier",
     "TFT_MIN_QUALITY": "quality score (0-100) from which a post counts as a quality post (default 30)",
+    "TFT_TICKER_UNIVERSE_FILES": "extra listing files (NASDAQ-screener CSV: Symbol, Name; comma-separated) for ticker extraction, e.g. a listing snapshot of the posts' period",
     "TFT_RETENTION_DAYS": "raw posts older than this are deleted by the retention job (default 90)",
     "MLFLOW_TRACKING_URI": "MLflow tracking server (default sqlite:///$TFT_DATA_DIR/mlflow.db)",
     "DAGSTER_HOME": "Dagster instance directory (dagster.yaml); `make dev` sets it to .dagster_home",
@@ -67,6 +68,7 @@ class Settings:
     retention_days: int
     sentiment_model: str = "lexicon"
     min_quality: float = 30.0
+    universe_files: tuple[str, ...] = ()
 
     @property
     def mlflow_tracking_uri(self) -> str:
@@ -100,4 +102,7 @@ def load_settings() -> Settings:
         retention_days=int(_env("TFT_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))),
         sentiment_model=_env("TFT_SENTIMENT_MODEL", "lexicon").lower(),
         min_quality=float(_env("TFT_MIN_QUALITY", "30")),
+        universe_files=tuple(
+            f.strip() for f in _env("TFT_TICKER_UNIVERSE_FILES", "").split(",") if f.strip()
+        ),
     )

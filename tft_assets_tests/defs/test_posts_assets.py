@@ -99,3 +99,28 @@ def test_scored_posts_use_the_registered_model(settings, instance, tmp_path, mon
         scored["sentiment_model_version"][0]
     ] and scored["sentiment_model_version"][0].endswith("tft-sentiment/1")
     assert scored["sentiment_model"].null_count() == 0
+
+
+def test_listing_files_from_the_environment_reach_scored_posts(
+    settings, instance, tmp_path, monkeypatch
+):
+    """TFT_TICKER_UNIVERSE_FILES is read by the settings and used by scored_posts: a valid
+    file scores, a missing one fails the run with one line naming it."""
+    import dataclasses
+
+    from tft_assets.defs.runner import failure_message
+    from tft_assets.settings import load_settings
+
+    listing = tmp_path / "listing.csv"
+    listing.write_text("Symbol,Name\nZQZX,Zqzx Holdings Inc.\n")
+    monkeypatch.setenv("TFT_TICKER_UNIVERSE_FILES", f"{listing}, ")
+    assert load_settings().universe_files == (str(listing),)
+    ok = build_definitions(dataclasses.replace(settings, universe_files=(str(listing),)))
+    assert materialize(ok, ["raw_posts", "scored_posts"], "2024-03-05", None, instance).success
+    missing = str(tmp_path / "nope.csv")
+    bad = build_definitions(dataclasses.replace(settings, universe_files=(missing,)))
+    res = materialize(bad, ["scored_posts"], "2024-03-05", None, instance)
+    assert not res.success
+    line = failure_message(res)
+    assert line.startswith("scored_posts: ") and "universe file not found" in line
+    assert missing in line

@@ -24,7 +24,10 @@ class PostScoringConfig(dg.Config):
 
 
 def build_posts_assets(
-    partitions: dg.PartitionsDefinition, min_quality: float, watchlist: tuple[str, ...]
+    partitions: dg.PartitionsDefinition,
+    min_quality: float,
+    watchlist: tuple[str, ...],
+    universe_files: tuple[str, ...] = (),
 ) -> list:
     @dg.asset(
         **daily_asset_options(partitions, POSTS_GROUP, OWNERS, "silver", "posts"),
@@ -54,6 +57,7 @@ def build_posts_assets(
         cfg = ScoringConfig(
             min_quality=min_quality if config.min_quality is None else config.min_quality,
             watchlist=watchlist,
+            universe_files=universe_files,
         )
         scored = score_posts(raw, cfg, sentiment_model.load()).with_columns(labels)
         by_key = {
