@@ -132,50 +132,62 @@ def _sentiment() -> dict:
     import polars as pl
 
     from tft_assets.posts import distant_training_set, score_sentiment, train_classifier
-    from tft_assets.posts.lexicon import lexicon_compound, vader_lexicon
     from tft_assets.posts.sentiment import (
         LABELS,
+        VADER_NEUTRAL_BAND,
         classification_scores,
         distant_labels,
         normalize_labels,
+        stance_labels,
     )
 
-    def vader_labels(texts):
-        c = lexicon_compound(texts, vader_lexicon())
-        return [LABELS[2] if x >= 0.05 else LABELS[0] if x <= -0.05 else LABELS[1] for x in c]
+    def scores(frame: pl.DataFrame, models: dict) -> dict:
+        """Every scorer on one labelled frame (columns ``text``, ``label``): the lexicons
+        alone (scored once), the marker rule, and each model alone and in the ensemble."""
+        texts, truth = frame["text"], normalize_labels(frame["label"]).to_list()
+        lex = score_sentiment(texts)
+        out = {
+            "label_counts": {k: truth.count(k) for k in LABELS},
+            "always_bullish": classification_scores(truth, ["bullish"] * len(truth)),
+            "vader": classification_scores(
+                truth, stance_labels(lex["sentiment_vader"], VADER_NEUTRAL_BAND).tolist()
+            ),
+            # the default scorer before the stance lexicon: VADER + WSB lexicon, band 0.3
+            "wsb_lexicon": classification_scores(
+                truth, stance_labels(lex["sentiment_lexicon"], 0.3).tolist()
+            ),
+            "stance_lexicon_default": classification_scores(
+                truth, lex["sentiment_label"].to_list()
+            ),
+            "marker_rule_alone": classification_scores(
+                truth, distant_labels(texts).fill_null("neutral").to_list()
+            ),
+        }
+        for name, model in models.items():
+            out[f"ensemble_{name}"] = classification_scores(
+                truth, score_sentiment(texts, model)["sentiment_label"].to_list()
+            )
+            out[f"{name}_alone"] = classification_scores(
+                truth, [str(x) for x in model.predict(texts.fill_null("").to_list())]
+            )
+        return out
 
-    def wsb_lexicon_labels(texts, band=0.3):  # the default scorer before the stance lexicon
-        c = score_sentiment(texts)["sentiment_lexicon"].to_list()
-        return [LABELS[2] if x >= band else LABELS[0] if x <= -band else LABELS[1] for x in c]
-
-    out: dict = {}
     train = pl.read_csv(REAL / "labeled_twitter_financial_news_sentiment_train.csv.gz")
     valid = pl.read_csv(REAL / "labeled_twitter_financial_news_sentiment_valid.csv.gz")
-    vt, vl = valid["text"], normalize_labels(valid["label_name"]).to_list()
     news_model = train_classifier(
         train["text"].to_list(), normalize_labels(train["label_name"]).to_list()
     )
-    out["news_valid"] = {
-        "vader": classification_scores(vl, vader_labels(vt)),
-        "stance_lexicon_default": classification_scores(
-            vl, score_sentiment(vt)["sentiment_label"].to_list()
-        ),
-        "wsb_lexicon": classification_scores(vl, wsb_lexicon_labels(vt)),
-        "ensemble_news_model": classification_scores(
-            vl, score_sentiment(vt, news_model)["sentiment_label"].to_list()
-        ),
-        "target_accuracy": TARGET_NEWS_ACCURACY,
-    }
-    out["news_valid"]["met"] = (
-        out["news_valid"]["ensemble_news_model"]["accuracy"] >= TARGET_NEWS_ACCURACY
-    )
+    news = scores(valid.select("text", label="label_name"), {"news_model": news_model})
+    news["target_accuracy"] = TARGET_NEWS_ACCURACY
+    news["met"] = news["ensemble_news_model"]["accuracy"] >= TARGET_NEWS_ACCURACY
+
     data = REPO / "tft_assets_tests" / "posts" / "data"
     stance = pl.read_csv(data / "wsb_stance_labelled.csv")  # evaluation set, never tuned on
     dev = pl.read_csv(data / "wsb_stance_dev.csv")  # dev split: the neutral band was set here
     blind = pl.read_csv(data / "wsb_stance_blind.csv")  # 300 texts labelled blind to scorers
     blind2 = pl.read_csv(data / "wsb_stance_blind2.csv")  # 200 more, after lexicon changes
-    # distant supervision on WSB text disjoint from the evaluation set's source; the dev
-    # texts are removed too
+    # distant supervision on real WSB text, without any labelled text (nor a post whose
+    # title a blind text starts with)
     wsb_texts = pl.concat(
         [
             pl.read_csv(REAL / COMMENTS)["body"],
@@ -184,7 +196,6 @@ def _sentiment() -> dict:
             .to_series(),
         ]
     )
-    # no labelled text (nor a post whose title a blind text starts with) is trained on
     labelled = pl.concat([dev["text"], stance["text"], blind["text"], blind2["text"]])
     titles = pl.concat([blind["text"], blind2["text"]]).str.split("\n").list.first()
     wsb_texts = wsb_texts.filter(
@@ -193,39 +204,17 @@ def _sentiment() -> dict:
     )
     distant = distant_training_set(wsb_texts)
     wsb_model = train_classifier(distant["text"].to_list(), distant["label"].to_list(), mask=True)
-
-    def stance_scores(frame: pl.DataFrame) -> dict:
-        texts, truth = frame["text"], frame["label"].to_list()
-        return {
-            "label_counts": {k: truth.count(k) for k in LABELS},
-            "always_bullish": classification_scores(truth, ["bullish"] * len(truth)),
-            "vader": classification_scores(truth, vader_labels(texts)),
-            "stance_lexicon_default": classification_scores(
-                truth, score_sentiment(texts)["sentiment_label"].to_list()
-            ),
-            "wsb_lexicon": classification_scores(truth, wsb_lexicon_labels(texts)),
-            "ensemble_news_model": classification_scores(
-                truth, score_sentiment(texts, news_model)["sentiment_label"].to_list()
-            ),
-            "ensemble_distant_wsb_model": classification_scores(
-                truth, score_sentiment(texts, wsb_model)["sentiment_label"].to_list()
-            ),
-            "distant_wsb_model_alone": classification_scores(
-                truth, [str(x) for x in wsb_model.predict(texts.fill_null("").to_list())]
-            ),
-            "marker_rule_alone": classification_scores(
-                truth, distant_labels(texts).fill_null("neutral").to_list()
-            ),
-        }
-
-    out["wsb_stance_hand_labelled"] = {
-        **stance_scores(stance),
-        "distant_training_rows": distant.height,
+    models = {"news_model": news_model, "distant_wsb_model": wsb_model}
+    return {
+        "news_valid": news,
+        "wsb_stance_hand_labelled": {
+            **scores(stance, models),
+            "distant_training_rows": distant.height,
+        },
+        "wsb_stance_dev_split": scores(dev, models),
+        "wsb_stance_blind": scores(blind, models),
+        "wsb_stance_blind2": scores(blind2, models),
     }
-    out["wsb_stance_dev_split"] = stance_scores(dev)
-    out["wsb_stance_blind"] = stance_scores(blind)
-    out["wsb_stance_blind2"] = stance_scores(blind2)
-    return out
 
 
 def run() -> dict:

@@ -44,6 +44,8 @@ MODEL_WEIGHT = 0.6
 #: (``wsb_stance_dev.csv``, ``wsb_stance_labelled.csv``), never on the blind set: a wider
 #: band keeps questions and news neutral.
 NEUTRAL_BAND = 0.2
+#: VADER's own neutral band for its compound score.
+VADER_NEUTRAL_BAND = 0.05
 SCORE_LABEL_THRESHOLD = 0.1
 LEXICON_VERSION = "wsb-stance-3"
 
@@ -103,6 +105,13 @@ def scoring_lexicons() -> tuple[Lexicon, Lexicon, Lexicon]:  # noqa: N802 - a co
     return (vader_lexicon(), wsb_lexicon(), stance_lexicon())
 
 
+def stance_labels(compound: pl.Series | np.ndarray, band: float = NEUTRAL_BAND) -> np.ndarray:
+    """:data:`LABELS` of compound scores: bullish at ``>= band``, bearish at ``<= -band``,
+    neutral between."""
+    c = np.asarray(compound, dtype=np.float64)
+    return np.array(LABELS)[np.where(c >= band, 2, np.where(c <= -band, 0, 1))]
+
+
 def ensemble(
     vader: pl.Series,
     lex: pl.Series,
@@ -113,7 +122,6 @@ def ensemble(
     """Combine lexicon scores with an optional model (see the module docstring)."""
     c = stance.to_numpy().astype(np.float64)
     if model is None or texts.len() == 0:
-        label = np.where(c >= NEUTRAL_BAND, 2, np.where(c <= -NEUTRAL_BAND, 0, 1))
         return pl.DataFrame(
             {
                 "sentiment_vader": vader.cast(pl.Float64),
@@ -121,7 +129,7 @@ def ensemble(
                 "sentiment_stance": stance.cast(pl.Float64),
                 "sentiment_model": pl.Series([None] * len(c), dtype=pl.Float64),
                 "sentiment": stance.cast(pl.Float64),
-                "sentiment_label": np.array(LABELS)[label] if len(c) else np.array([], dtype=str),
+                "sentiment_label": stance_labels(c) if len(c) else np.array([], dtype=str),
             },
             schema_overrides={"sentiment_label": pl.String},
         )

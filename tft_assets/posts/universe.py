@@ -426,12 +426,9 @@ COMMON_WORD_ZIPF = 3.0
 
 @lru_cache(maxsize=65536)
 def word_zipf(word: str) -> float:
-    """Zipf frequency of ``word`` in English (``wordfreq``); without the package, 8.0 for
-    any English word and 0.0 otherwise, so every English word counts as common."""
-    try:
-        from wordfreq import zipf_frequency
-    except ImportError:
-        return 8.0 if is_english_word(word) else 0.0
+    """Zipf frequency of ``word`` in English (``wordfreq``, imported on first use)."""
+    from wordfreq import zipf_frequency
+
     return float(zipf_frequency(word.lower(), "en"))
 
 

@@ -11,7 +11,13 @@ import pytest
 
 from tft_assets.posts import distant_training_set, score_sentiment, train_classifier
 from tft_assets.posts.lexicon import lexicon_compound, vader_lexicon
-from tft_assets.posts.sentiment import LABELS, classification_scores, mask_markers
+from tft_assets.posts.sentiment import (
+    LABELS,
+    VADER_NEUTRAL_BAND,
+    classification_scores,
+    mask_markers,
+    stance_labels,
+)
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -58,7 +64,7 @@ def test_stance_on_the_blind_labelled_wsb_sets(
     assert len(truth) == rows and truth.count("bearish") == bearish
     ours = classification_scores(truth, score_sentiment(frame["text"])["sentiment_label"].to_list())
     c = lexicon_compound(frame["text"], vader_lexicon())
-    vader = [LABELS[2] if x >= 0.05 else LABELS[0] if x <= -0.05 else LABELS[1] for x in c]
+    vader = stance_labels(c, VADER_NEUTRAL_BAND).tolist()
     baseline = classification_scores(truth, vader)
     always = classification_scores(truth, ["bullish"] * len(truth))
     assert ours["macro_f1"] >= floor
