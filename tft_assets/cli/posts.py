@@ -29,8 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     se.add_argument(
         "labels", help="CSV with columns text and label (bearish/neutral/bullish or a score)"
     )
-    se.add_argument("--text-column", default="text")
-    se.add_argument("--label-column", default="label")
+    _column_args(se)
     se.add_argument(
         "--model-name", default="tft-sentiment", help="registered model to use when one exists"
     )
@@ -47,8 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tr.add_argument(
         "labelled", help="CSV with text and label columns (or any text column with --distant)"
     )
-    tr.add_argument("--text-column", default="text")
-    tr.add_argument("--label-column", default="label")
+    _column_args(tr)
     tr.add_argument(
         "--distant",
         action="store_true",
@@ -70,13 +68,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sp.set_defaults(func=cmd_score_posts)
 
 
+def _column_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--text-column", default="text")
+    p.add_argument("--label-column", default="label")
+
+
 def _universe_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--universe",
         action="append",
         default=[],
         metavar="FILE",
-        help="extra listing file (NASDAQ screener CSV: Symbol, Name); repeatable",
+        help="extra listing file (NASDAQ screener CSV: Symbol, Name); repeatable "
+        "(default: TFT_TICKER_UNIVERSE_FILES)",
     )
     p.add_argument("--watchlist", default="", help="comma-separated extra symbols")
 
@@ -85,14 +89,11 @@ def _config(args: argparse.Namespace, min_quality: float | None = None):
     from tft_assets.posts import ScoringConfig
     from tft_assets.settings import load_settings
 
-    watch = (
-        tuple(s.strip() for s in args.watchlist.split(",") if s.strip())
-        or load_settings().watchlist
-    )
-    for f in args.universe:
-        if not Path(f).exists():
-            raise FileNotFoundError(f"universe file not found: {f}")
-    kwargs = {"watchlist": watch, "universe_files": tuple(args.universe)}
+    settings = load_settings()
+    watch = tuple(s.strip() for s in args.watchlist.split(",") if s.strip()) or settings.watchlist
+    # a missing listing file fails when the universe is read, with the same one line
+    files = tuple(args.universe) or settings.universe_files
+    kwargs = {"watchlist": watch, "universe_files": files}
     if min_quality is not None:
         kwargs["min_quality"] = min_quality
     return ScoringConfig(**kwargs)

@@ -228,10 +228,10 @@ class RedditPostsSource:
         self.caller = ResilientCaller(
             "reddit",
             policy=self.policy,
-            breaker=breaker or CircuitBreaker(clock=clock),
+            breaker=breaker,
             clock=clock,
             sleep=sleep,
-            rng=rng or random.Random(0),
+            rng=rng,
         )
         self.limiter = RateLimiter(requests_per_minute, clock=clock, sleep=sleep)
         self._reddit: Any = None

@@ -155,10 +155,10 @@ class YahooPricesSource:
         self.caller = ResilientCaller(
             "yahoo",
             policy=self.policy,
-            breaker=breaker or CircuitBreaker(clock=clock),
+            breaker=breaker,
             clock=clock,
             sleep=sleep,
-            rng=rng or random.Random(0),
+            rng=rng,
         )
 
     def metadata(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from tft_assets.sources.resilience import (
     PermanentCallError,
     RetryPolicy,
 )
+from tft_assets_tests.sources.fake_clock import FakeClock
 from tft_assets_tests.sources.fake_reddit import (
     FakeReddit,
     FakeRedditServer,
@@ -32,19 +33,6 @@ END = dt.datetime(2024, 3, 5, 21, 0, tzinfo=UTC)
 START = END - dt.timedelta(days=1)
 SECRET = "s3cr3t-value-never-logged"
 CREDS = RedditCredentials("client-id-x", SECRET, "tft-trader tests by u/nobody")
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def world(n_posts: int = 300, spacing_s: int = 600) -> FakeReddit:

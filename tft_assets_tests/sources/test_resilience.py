@@ -22,19 +22,7 @@ from tft_assets.sources.resilience import (
     classify_exception,
     parse_retry_after,
 )
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tft_assets_tests.sources.fake_clock import FakeClock
 
 
 def make_caller(clock: FakeClock, *, attempts=5, threshold=5, cooldown=60.0, **policy):
@@ -98,7 +86,7 @@ def test_classification(exc, retry):
 
 def test_unknown_errors_are_not_classified_and_propagate():
     assert classify_exception(KeyError("bug")) is None
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     fn, calls = scripted(KeyError("bug"))
     with pytest.raises(KeyError):
         make_caller(clock).call(fn)
@@ -116,7 +104,7 @@ def test_wrapped_original_exception_is_classified():
 
 
 def test_retries_then_succeeds_and_counts():
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     caller = make_caller(clock)
     fn, calls = scripted(HTTPStatusError(500, "u"), TimeoutError("slow"), "ok")
     assert caller.call(fn) == "ok"
@@ -145,7 +133,7 @@ def test_jitter_is_spread_not_constant():
 
 
 def test_retry_after_is_honoured():
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     caller = make_caller(clock, base_delay_s=0.01)
     fn, _ = scripted(HTTPStatusError(429, "u", retry_after_s=7.0), "ok")
     assert caller.call(fn) == "ok"
@@ -154,7 +142,7 @@ def test_retry_after_is_honoured():
 
 
 def test_excessive_retry_after_fails_at_once_in_one_line():
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     caller = make_caller(clock, max_retry_after_s=60.0)
     fn, calls = scripted(HTTPStatusError(429, "u", retry_after_s=3600.0), "ok")
     with pytest.raises(PermanentCallError, match="3600") as err:
@@ -164,7 +152,7 @@ def test_excessive_retry_after_fails_at_once_in_one_line():
 
 @pytest.mark.parametrize("status", [401, 403, 404])
 def test_fail_fast_statuses(status):
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     caller = make_caller(clock)
     fn, calls = scripted(HTTPStatusError(status, "GET /x"), "never")
     with pytest.raises(PermanentCallError, match=f"HTTP {status}") as err:
@@ -175,7 +163,7 @@ def test_fail_fast_statuses(status):
 
 
 def test_exhausted_retries_keep_the_last_error():
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     caller = make_caller(clock, attempts=3, threshold=10)
     fn, calls = scripted(*[HTTPStatusError(502, "u")] * 3)
     with pytest.raises(RetriesExhaustedError, match="after 3 attempts") as err:
@@ -184,7 +172,7 @@ def test_exhausted_retries_keep_the_last_error():
 
 
 def test_breaker_opens_rejects_then_recovers_after_cooldown():
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     caller = make_caller(clock, attempts=10, threshold=3, cooldown=30.0, base_delay_s=0.01)
     fn, calls = scripted(*[HTTPStatusError(500, "u")] * 3)
     with pytest.raises(CircuitOpenError, match="circuit open"):
@@ -208,7 +196,7 @@ def test_breaker_opens_rejects_then_recovers_after_cooldown():
 
 
 def test_half_open_failure_reopens():
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     breaker = CircuitBreaker(failure_threshold=2, cooldown_s=10.0, clock=clock)
     breaker.record_failure()
     breaker.record_failure()
@@ -256,7 +244,7 @@ def test_parse_retry_after_http_date_in_the_past_is_zero():
 
 
 def test_rate_limiter_keeps_any_minute_under_the_limit():
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     limiter = RateLimiter(10, clock=clock, sleep=clock.sleep)
     stamps = []
     for _ in range(35):
