@@ -39,7 +39,7 @@ ENV_VARS: dict[str, str] = {
     "TFT_HORIZON_DAYS": "label horizon in trading days (default 5)",
     "TFT_SENTIMENT_MODEL": "lexicon (default) or registered: combine the lexicons with the MLflow-registered classifier",
     "TFT_MIN_QUALITY": "quality score (0-100) from which a post counts as a quality post (default 30)",
-    "TFT_TICKER_UNIVERSE_FILES": "extra listing files (NASDAQ-screener CSV: Symbol, Name; comma-separated) for ticker extraction, e.g. a listing snapshot of the posts' period",
+    "TFT_TICKER_UNIVERSE_FILES": "extra listing files (comma-separated; NASDAQ screener CSV, NASDAQ Trader nasdaqlisted/otherlisted.txt, or any table with symbol and name columns) for ticker extraction; a listing of the posts' period is the point-in-time universe and its names win",
     "TFT_RETENTION_DAYS": "raw posts older than this are deleted by the retention job (default 90)",
     "MLFLOW_TRACKING_URI": "MLflow tracking server (default sqlite:///$TFT_DATA_DIR/mlflow.db)",
     "DAGSTER_HOME": "Dagster instance directory (dagster.yaml); `make dev` sets it to .dagster_home",

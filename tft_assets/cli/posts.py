@@ -79,7 +79,8 @@ def _universe_args(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FILE",
-        help="extra listing file (NASDAQ screener CSV: Symbol, Name); repeatable "
+        help="extra listing file (NASDAQ screener CSV, NASDAQ Trader symbol directory, or "
+        "a table with symbol and name columns); its names win; repeatable "
         "(default: TFT_TICKER_UNIVERSE_FILES)",
     )
     p.add_argument("--watchlist", default="", help="comma-separated extra symbols")

@@ -408,6 +408,7 @@ def extract_mentions(
     m = pl.concat([c.select(cols) for c in cands], how="vertical")
     if m.height == 0:
         return pl.DataFrame(schema=MENTION_SCHEMA)
+    m = _drop_ratios(m, texts)
     m = _apply_context(m, texts, frozenset(focus_symbols), tab)
     m = (
         m.with_columns(
@@ -423,6 +424,30 @@ def extract_mentions(
         pl.col("start").cast(pl.Int64),
         pl.col("end").cast(pl.Int64),
     )
+
+
+def _drop_ratios(m: pl.DataFrame, texts: pl.Series) -> pl.DataFrame:
+    """Drop a bare one- or two-letter symbol that is half of a ratio ("P/E", "EV/S", "Q/Q"):
+    a slash joins it to a neighbour of one or two letters."""
+    short_sym = (pl.col("method") == "symbol") & (pl.col("symbol").str.len_chars() <= 2)
+    short = m.filter(short_sym)
+    if short.height == 0:
+        return m
+    text = texts.cast(pl.String).fill_null("").gather(short.get_column("row"))
+    after = text.str.slice(short.get_column("end"), 1)
+    before = text.str.slice((short.get_column("start") - 1).clip(0, None), 1)
+
+    def short_word(col: str) -> pl.Series:
+        core = short.get_column(col).str.strip_chars_end(_TRAIL_CHARS)
+        return core.str.contains(r"^[A-Za-z]{1,2}$").fill_null(False)
+
+    ratio = ((after == "/") & short_word("_next")) | (
+        (short.get_column("start") > 0) & (before == "/") & short_word("_prev")
+    )
+    if not ratio.any():
+        return m
+    halves = short.filter(ratio).select("row", "start")
+    return m.join(halves, on=["row", "start"], how="anti", maintain_order="left")
 
 
 #: Neighbour words that make an upper-case mention solid even in shouted text.

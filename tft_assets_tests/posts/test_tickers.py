@@ -78,6 +78,11 @@ def _tickers(texts: list[str], cfg: ScoringConfig | None = None) -> list[list[st
         ("can it turn into a digital asset, buy shares", []),
         # an apostrophe in a company name
         ("I work at McDonalds, bought shares of McDonald's", ["MCD"]),
+        # half of a ratio is no symbol; a slash between symbols still separates them
+        ("negative P/E and EV/S, so IWO puts", ["IWO"]),
+        ("GME/BB calls", ["GME", "BB"]),
+        # a very frequent word names no company, even capitalised with stock context near
+        ("bumped the stock 11% on News but nobody reports it", []),
     ],
 )
 def test_rules(text: str, expected: list[str]) -> None:
@@ -151,3 +156,55 @@ def test_hand_labelled_wsb_set_with_listing_file() -> None:
     # measured: precision 0.990, recall 0.928
     assert s["precision"] >= 0.97
     assert s["recall"] >= 0.9
+
+
+def _listing(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_listing_file_names_win_over_current_listings(tmp_path: Path) -> None:
+    # a listing of the posts' period: Facebook traded as FB until 2022
+    listing = _listing(tmp_path, "listing.csv", 'Symbol,Name\nFB,"Facebook, Inc. Class A"\n')
+    text = ["Facebook shuts a popular stock traders group, buy calls"]
+    assert _tickers(text) == [["META"]]
+    assert _tickers(text, ScoringConfig(universe_files=(listing,))) == [["FB"]]
+
+
+def test_listing_file_layouts(tmp_path: Path) -> None:
+    from tft_assets.posts.universe import read_listing_file
+
+    # NASDAQ Trader symbol directory: pipe-separated, test issues and a footer to skip
+    trader = _listing(
+        tmp_path,
+        "nasdaqlisted.txt",
+        "Symbol|Security Name|Market Category|Test Issue|Financial Status\n"
+        "AAPL|Apple Inc. - Common Stock|Q|N|N\n"
+        "ZAZZT|Tick Pilot Test Stock|G|Y|N\n"
+        "File Creation Time: 1125202612:00|||||\n",
+    )
+    assert read_listing_file(trader) == [("AAPL", "Apple Inc. - Common Stock")]
+    other = _listing(
+        tmp_path,
+        "otherlisted.txt",
+        "ACT Symbol|Security Name|Exchange|CQS Symbol|ETF|Round Lot Size|Test Issue\n"
+        "BRK.B|Berkshire Hathaway Inc. Class B|N|BRK.B|N|100|N\n"
+        "GME|GameStop Corporation Common Stock|N|GME|N|100|N\n",
+    )
+    assert [s for s, _ in read_listing_file(other)] == ["BRK.B", "GME"]
+    companies = _listing(tmp_path, "c.csv", "ticker,company name,exchange\nAPHA,Aphria Inc.,NYSE\n")
+    assert read_listing_file(companies) == [("APHA", "Aphria Inc.")]
+    bad = _listing(tmp_path, "bad.csv", "code,label\nX,Y\n")
+    with pytest.raises(ValueError, match="bad.csv: needs a symbol column"):
+        read_listing_file(bad)
+
+
+def test_month_abbreviations_are_expiries(tmp_path: Path) -> None:
+    # JAN is a listed symbol in some listings; on WSB it is an option expiry
+    listing = _listing(tmp_path, "l.csv", "Symbol,Name\nJAN,JanOne Inc.\n")
+    cfg = ScoringConfig(universe_files=(listing,))
+    assert _tickers(["SPY JAN 20 2022 calls printing", "$JAN shares"], cfg) == [
+        ["SPY"],
+        ["JAN"],
+    ]
