@@ -5,7 +5,10 @@ exact pre-filter keeps only tokens that can pass one, so most words never reach 
 
 * ``cashtag`` — ``$GME``, ``$gme``, ``$BRK.B``: counts whenever the symbol is in the universe.
 * ``symbol`` — a bare upper-case token (``GME``, ``BRK.B``, ``BF-B``) in the universe and not
-  in :data:`~tft_assets.posts.universe.BLACKLIST`. An *ambiguous* symbol (one or two letters,
+  in :data:`~tft_assets.posts.universe.BLACKLIST` nor one of the most frequent English words
+  (``AND``, ``MORE``: Zipf >= :data:`~tft_assets.posts.universe.VERY_COMMON_WORD_ZIPF`),
+  nor half of a ratio (``P/E``). A symbol declared in parentheses after a capitalised name
+  ("Ford (F)") needs no other evidence. An *ambiguous* symbol (one or two letters,
   or an English word such as ``OPEN`` or ``SPY``) also needs stock context (keywords,
   ``$40c``, ``calls``, ``shares`` ...) within ±:data:`CONTEXT_WINDOW_CHARS` characters.
   Outside the focus set (watchlist and demo universe), a bare symbol is rejected in shouted
@@ -35,6 +38,7 @@ import polars as pl
 from tft_assets.posts.universe import (
     BLACKLIST,
     STOCK_CONTEXT_PATTERN,
+    VERY_COMMON_WORD_ZIPF,
     TickerUniverse,
     english_words,
     is_common_word,
@@ -168,6 +172,9 @@ def _tables(universe: TickerUniverse, focus_symbols: frozenset[str]) -> _Tables:
     )
     # upper-case symbols that are also English words (``SPY``, ``LOVE``): need context
     wordlike = sorted(x for x in universe.symbols - BLACKLIST if x.isalpha() and is_common_word(x))
+    # a symbol that is one of the most frequent English words ("AND", "MORE", "LONG")
+    # counts only as a cashtag or a watched symbol, like the blacklist
+    frequent = {x for x in wordlike if word_zipf(x) >= VERY_COMMON_WORD_ZIPF} - focus_symbols
     lower_words = sorted(set(focus_lower) | set(alias_single) | {x.lower() for x in plain})
     proper = {w: s for w, s in universe.proper_names.items() if w not in alias_single}
     return _Tables(
@@ -175,7 +182,7 @@ def _tables(universe: TickerUniverse, focus_symbols: frozenset[str]) -> _Tables:
         focus_lower=pl.Series(focus_lower, dtype=pl.String),
         focus_upper=pl.Series([x.upper() for x in focus_lower], dtype=pl.String),
         common=pl.Series(sorted(universe.common_words), dtype=pl.String),
-        blacklist=pl.Series(sorted(BLACKLIST), dtype=pl.String),
+        blacklist=pl.Series(sorted(BLACKLIST | frequent), dtype=pl.String),
         alias_single=alias_single,
         alias_double=alias_double,
         alias_single_keys=pl.Series(sorted(alias_single), dtype=pl.String),
@@ -408,7 +415,7 @@ def extract_mentions(
     m = pl.concat([c.select(cols) for c in cands], how="vertical")
     if m.height == 0:
         return pl.DataFrame(schema=MENTION_SCHEMA)
-    m = _drop_ratios(m, texts)
+    m = _declared(_drop_ratios(m, texts), texts)
     m = _apply_context(m, texts, frozenset(focus_symbols), tab)
     m = (
         m.with_columns(
@@ -448,6 +455,26 @@ def _drop_ratios(m: pl.DataFrame, texts: pl.Series) -> pl.DataFrame:
         return m
     halves = short.filter(ratio).select("row", "start")
     return m.join(halves, on=["row", "start"], how="anti", maintain_order="left")
+
+
+def _declared(m: pl.DataFrame, texts: pl.Series) -> pl.DataFrame:
+    """Mark a bare upper-case symbol in parentheses right after a capitalised name, the way
+    articles and DD posts declare one ("Ford (F)", "Bed Bath & Beyond (BBBY)"): it needs no
+    further context and is no shouted word (column ``declared``)."""
+    text = texts.cast(pl.String).fill_null("").gather(m.get_column("row"))
+    before = text.str.slice((m.get_column("start") - 1).clip(0, None), 1)
+    after = text.str.slice(m.get_column("end"), 1)
+    declared = (
+        (m.get_column("method") == "symbol")
+        & m.get_column("core").str.contains(r"^[A-Z]")
+        & (m.get_column("start") > 0)
+        & (before == "(")
+        & (after == ")")
+        & m.get_column("_prev").str.contains(r"^[A-Z][\w&.'’-]*[A-Za-z]$").fill_null(False)
+    )
+    return m.with_columns(
+        declared.alias("declared"), (pl.col("needs_ctx") & ~declared).alias("needs_ctx")
+    )
 
 
 #: Neighbour words that make an upper-case mention solid even in shouted text.
@@ -526,7 +553,11 @@ def _apply_context(
     bare = (pl.col("method") == "symbol") & pl.col("core").str.contains(r"^[A-Z]")
     # a symbol of 3+ letters that is no English word (``CTRM``, ``NAKD``) is no shouted word
     distinct = pl.col("symbol").is_in(tab.plain_symbols.implode())
-    m = m.with_columns((bare & ~pl.col("symbol").is_in(sorted(focus)) & ~distinct).alias("_risk"))
+    m = m.with_columns(
+        (bare & ~pl.col("symbol").is_in(sorted(focus)) & ~distinct & ~pl.col("declared")).alias(
+            "_risk"
+        )
+    )
     risky = m.filter(pl.col("_risk"))
     if risky.height:  # shouted-words context, only where it can matter
         risky = risky.with_columns(_local_shouting(tab).alias("_s")).unnest("_s")
@@ -540,7 +571,7 @@ def _apply_context(
         ).with_columns(pl.col("_risk") & ~pl.col("strong"))
     else:
         m = m.with_columns(pl.lit(False).alias("local"), pl.lit(False).alias("strong"))
-    m = m.drop("_prev", "_next", "strong")
+    m = m.drop("_prev", "_next", "strong", "declared")
     rows = m.filter(pl.col("_risk") & ~pl.col("local")).get_column("row").unique()
     if rows.len() > 0:
         t = texts.cast(pl.String).fill_null("").gather(rows)

@@ -88,7 +88,11 @@ BLACKLIST: frozenset[str] = frozenset(
         "FDS",
         "LOL",
         "TD",
+        "TDA",
         "RH",
+        "RC",  # Ryan Cohen
+        "TY",  # thank you
+        "DCF",  # discounted cash flow
         "SEC",
         "FDA",
         "GDP",
@@ -473,7 +477,7 @@ STOCK_CONTEXT_PATTERN = (
     r"price|pt|squeeze|hold(?:ing)?|bag(?:s|holder)?|moon|dip|rally|yolo|itm|otm|expir\w*|"
     r"float|dividend|market|gains?|loss(?:es)?|chart|nasdaq|nyse|tendies|apes?|stonks?|"
     r"purchas\w*|invest\w*|returns?|profits?|trad(?:e|ed|es|ing)|volume|premarket|portfolio|"
-    r"penny|ipo|ira|all in)(?-u:\b)|🚀|📈|📉|💎"
+    r"penny|ipo|ira|all in|(?:under|over)valued|valuation)(?-u:\b)|🚀|📈|📉|💎"
 )
 
 _COMMON_NAME_WORDS: frozenset[str] = frozenset(

@@ -83,6 +83,13 @@ def _tickers(texts: list[str], cfg: ScoringConfig | None = None) -> list[list[st
         ("GME/BB calls", ["GME", "BB"]),
         # a very frequent word names no company, even capitalised with stock context near
         ("bumped the stock 11% on News but nobody reports it", []),
+        # one of the most frequent English words counts only as a cashtag
+        ("AMC and EXPR are where its at. AND GME!!!", ["AMC", "EXPR", "GME"]),
+        ("MORE TIME, $MORE", ["MORE"]),
+        # a symbol declared in parentheses after a name needs no other context
+        ("Ford (F): high div yield. Realty Income Corp (O) too", ["F", "O"]),
+        ("Pick one: (A) wait (B) buy", []),
+        ("SPY undervalued imo", ["SPY"]),
     ],
 )
 def test_rules(text: str, expected: list[str]) -> None:
@@ -138,7 +145,11 @@ def test_hand_labelled_hold_out_set() -> None:
         # 200 texts labelled blind after those fixes too; first run: precision 0.938, recall
         # 0.899; after two fixes it prompted: 0.943 / 0.904. Left: symbol renames and
         # delistings (FB -> META, DWAC, APHA), "ag" in any case, names as plain words
-        ("wsb_tickers_blind3.csv", 200, 0.93, 0.89),
+        ("wsb_tickers_blind3.csv", 200, 0.95, 0.9),
+        # 200 texts labelled blind after those fixes and more; first run (2ca1b24): 0.960 /
+        # 0.928 (with the period's listing files 0.956 / 0.947); after the fixes it
+        # prompted: 0.985 / 0.937 (0.985 / 0.957)
+        ("wsb_tickers_blind4.csv", 200, 0.97, 0.93),
     ],
 )
 def test_blind_labelled_sets(name: str, rows: int, precision: float, recall: float) -> None:
@@ -146,6 +157,17 @@ def test_blind_labelled_sets(name: str, rows: int, precision: float, recall: flo
     assert s["n"] == rows
     assert s["precision"] >= precision
     assert s["recall"] >= recall
+
+
+def test_blind_set_with_the_periods_listing_files() -> None:
+    companies = REAL / "us_companies_with_exchange_sean-ta.csv.gz"
+    if not (SCREENER.exists() and companies.exists()):
+        pytest.skip("real listing files not available")
+    cfg = ScoringConfig(universe_files=(str(SCREENER), str(companies)))
+    s = evaluate_tickers(pl.read_csv(DATA / "wsb_tickers_blind4.csv"), cfg)
+    # measured: precision 0.985, recall 0.957 (first run: 0.956 / 0.947)
+    assert s["precision"] >= 0.97
+    assert s["recall"] >= 0.95
 
 
 def test_hand_labelled_wsb_set_with_listing_file() -> None:
