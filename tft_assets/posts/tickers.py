@@ -131,6 +131,7 @@ def _core_columns(tok: pl.Expr, raw_start: pl.Expr) -> list[pl.Expr]:
 class _Tables:
     symbols: pl.Series
     focus_lower: pl.Series
+    focus_lower_words: pl.Series
     focus_upper: pl.Series
     common: pl.Series
     blacklist: pl.Series
@@ -180,6 +181,8 @@ def _tables(universe: TickerUniverse, focus_symbols: frozenset[str]) -> _Tables:
     return _Tables(
         symbols=pl.Series(sorted(universe.symbols), dtype=pl.String),
         focus_lower=pl.Series(focus_lower, dtype=pl.String),
+        # watched symbols that are English words ("dis", "baba"): need context in lower case
+        focus_lower_words=pl.Series([x for x in focus_lower if is_english_word(x)], dtype=pl.String),
         focus_upper=pl.Series([x.upper() for x in focus_lower], dtype=pl.String),
         common=pl.Series(sorted(universe.common_words), dtype=pl.String),
         blacklist=pl.Series(sorted(BLACKLIST | frequent), dtype=pl.String),
@@ -379,7 +382,11 @@ def extract_mentions(
     low = t.filter((is_lower | is_lower_other) & ~lw.is_in(tab.common.implode())).with_columns(
         core.str.to_uppercase().alias("symbol"),
         pl.lit("symbol").alias("method"),
-        ((core.str.len_chars() <= 2) | ~lw.is_in(tab.focus_lower.implode())).alias("needs_ctx"),
+        (
+            (core.str.len_chars() <= 2)
+            | ~lw.is_in(tab.focus_lower.implode())
+            | lw.is_in(tab.focus_lower_words.implode())
+        ).alias("needs_ctx"),
     )
     cands.append(low)
     if tab.alias_single:
@@ -491,8 +498,8 @@ def _local_shouting(tab: _Tables) -> pl.Expr:
     symbol, or a blacklisted/common one - and the other neighbour is absent, not a word, or
     upper case too); ``strong`` when a neighbour is a strong stock word (``PUTS``, ``$40c``,
     ``shares``; not for a symbol that is a common word, "FOR MORE SHARES") or, for a symbol
-    that is no word, a watched symbol (``EXPR, NOK``), which keeps a symbol even in shouted
-    text."""
+    that is no word, a watched symbol (``EXPR, NOK``), or, for any symbol, tickers on both
+    sides (``BB AG PLTR``), which keeps a symbol even in shouted text."""
 
     def clean(col: str) -> pl.Expr:
         return pl.col(col).str.strip_chars_start(_LEAD_CHARS).str.strip_chars_end(_TRAIL_CHARS)
@@ -518,12 +525,22 @@ def _local_shouting(tab: _Tables) -> pl.Expr:
     def watched(col: str) -> pl.Expr:
         return clean(col).is_in(tab.focus_upper.implode()).fill_null(False)
 
-    # a symbol that is no word, listed beside a watched one ("EXPR, NOK"), is no shouting
-    listed = (watched("_prev") | watched("_next")) & ~(
-        pl.col("symbol").is_in(tab.wordlike_symbols.implode())
-        | pl.col("symbol").str.to_lowercase().is_in(tab.common.implode())
-        | (pl.col("symbol").str.len_chars() <= 2)
-    )
+    def ticker(col: str) -> pl.Expr:  # a watched symbol, or one that is no word
+        w = clean(col)
+        return (
+            w.is_in(tab.focus_upper.implode()) | w.is_in(tab.plain_symbols.implode())
+        ).fill_null(False)
+
+    # a symbol that is no word, listed beside a watched one ("EXPR, NOK"), is no shouting;
+    # nor is any symbol amid a list of tickers ("NOK BB AG PLTR")
+    listed = (
+        (watched("_prev") | watched("_next"))
+        & ~(
+            pl.col("symbol").is_in(tab.wordlike_symbols.implode())
+            | pl.col("symbol").str.to_lowercase().is_in(tab.common.implode())
+            | (pl.col("symbol").str.len_chars() <= 2)
+        )
+    ) | (ticker("_prev") & ticker("_next"))
 
     shouted = (ordinary("_prev") & quiet("_next")) | (ordinary("_next") & quiet("_prev"))
     return pl.struct(

@@ -92,7 +92,29 @@ BLACKLIST: frozenset[str] = frozenset(
         "RH",
         "RC",  # Ryan Cohen
         "TY",  # thank you
-        "DCF",  # discounted cash flow
+        # valuation and chart jargon
+        "DCF",
+        "PE",
+        "RSI",
+        "EMA",
+        "SMA",
+        "DMA",
+        "MACD",
+        "VWAP",
+        # time zones and units
+        "EST",
+        "EDT",
+        "CST",
+        "CDT",
+        "PST",
+        "PDT",
+        "UTC",
+        "GMT",
+        "KG",
+        "LB",
+        "LBS",
+        "KM",
+        "MPH",
         "SEC",
         "FDA",
         "GDP",
@@ -477,7 +499,9 @@ STOCK_CONTEXT_PATTERN = (
     r"price|pt|squeeze|hold(?:ing)?|bag(?:s|holder)?|moon|dip|rally|yolo|itm|otm|expir\w*|"
     r"float|dividend|market|gains?|loss(?:es)?|chart|nasdaq|nyse|tendies|apes?|stonks?|"
     r"purchas\w*|invest\w*|returns?|profits?|trad(?:e|ed|es|ing)|volume|premarket|portfolio|"
-    r"penny|ipo|ira|all in|(?:under|over)valued|valuation)(?-u:\b)|🚀|📈|📉|💎"
+    r"penny|ipo|ira|all in|(?:under|over)valued|valuation|"
+    # chart reading
+    r"support|resistance|breakout|\d*(?:dma|sma|ema)|rsi|macd)(?-u:\b)|🚀|📈|📉|💎"
 )
 
 _COMMON_NAME_WORDS: frozenset[str] = frozenset(

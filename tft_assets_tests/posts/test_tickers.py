@@ -90,6 +90,17 @@ def _tickers(texts: list[str], cfg: ScoringConfig | None = None) -> list[list[st
         ("Ford (F): high div yield. Realty Income Corp (O) too", ["F", "O"]),
         ("Pick one: (A) wait (B) buy", []),
         ("SPY undervalued imo", ["SPY"]),
+        ("We are at 200dma support on SPY", ["SPY"]),
+        # a symbol amid a list of tickers survives shouting
+        (
+            "FAKE NEWS! SLV GME NOK BB AG PLTR THE WORLD IS WATCHING",
+            ["SLV", "GME", "NOK", "BB", "AG", "PLTR"],
+        ),
+        # time zones, units and chart jargon are no symbols
+        ("It is 3:16am CST and $GME is up 30%, RSI says more", ["GME"]),
+        # a watched symbol that is an English word needs context in lower case
+        ("a nice Eminem style dis yourself", []),
+        ("baba calls printing", ["BABA"]),
     ],
 )
 def test_rules(text: str, expected: list[str]) -> None:
@@ -150,6 +161,10 @@ def test_hand_labelled_hold_out_set() -> None:
         # 0.928 (with the period's listing files 0.956 / 0.947); after the fixes it
         # prompted: 0.985 / 0.937 (0.985 / 0.957)
         ("wsb_tickers_blind4.csv", 200, 0.97, 0.93),
+        # 200 texts labelled blind after those fixes; first run (b09dd71): 0.963 / 0.909
+        # (listing files 0.968 / 0.924); after the fixes it prompted: 0.995 / 0.919
+        # (0.995 / 0.934). Left: "ag" (5 of the 13 misses), renames, names as plain words
+        ("wsb_tickers_blind5.csv", 200, 0.98, 0.91),
     ],
 )
 def test_blind_labelled_sets(name: str, rows: int, precision: float, recall: float) -> None:
