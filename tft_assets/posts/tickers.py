@@ -182,7 +182,9 @@ def _tables(universe: TickerUniverse, focus_symbols: frozenset[str]) -> _Tables:
         symbols=pl.Series(sorted(universe.symbols), dtype=pl.String),
         focus_lower=pl.Series(focus_lower, dtype=pl.String),
         # watched symbols that are English words ("dis", "baba"): need context in lower case
-        focus_lower_words=pl.Series([x for x in focus_lower if is_english_word(x)], dtype=pl.String),
+        focus_lower_words=pl.Series(
+            [x for x in focus_lower if is_english_word(x)], dtype=pl.String
+        ),
         focus_upper=pl.Series([x.upper() for x in focus_lower], dtype=pl.String),
         common=pl.Series(sorted(universe.common_words), dtype=pl.String),
         blacklist=pl.Series(sorted(BLACKLIST | frequent), dtype=pl.String),
