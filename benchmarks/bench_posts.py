@@ -129,6 +129,18 @@ def _tickers() -> dict:
         for path in blind_sets:
             out[f"{path.stem}_with_listing_files"] = evaluate_tickers(pl.read_csv(path), cfg)
         judged = f"{blind_sets[-1].stem}_with_listing_files"
+    # the two newest blind sets had their first runs with no change between them: pooled
+    for mode in ("package_universe", "with_listing_files"):
+        parts = [out.get(f"{p.stem}_{mode}") for p in blind_sets[-2:]]
+        if len(blind_sets) >= 2 and all(parts):
+            tp, fp, fn = (sum(x[k] for x in parts) for k in ("tp", "fp", "fn"))
+            out[f"newest_two_blind_pooled_{mode}"] = {
+                "precision": round(tp / (tp + fp), 4),
+                "recall": round(tp / (tp + fn), 4),
+                "tp": tp,
+                "fp": fp,
+                "fn": fn,
+            }
     best = out[judged]
     out["target_judged_on"] = judged
     out["target"] = {"precision": TARGET_PRECISION, "recall": TARGET_RECALL}
