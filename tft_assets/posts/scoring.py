@@ -51,9 +51,10 @@ class ScoringConfig:
     """Knobs of :func:`score_posts`.
 
     ``min_quality``: ``is_quality`` threshold on the 0-100 score; ``watchlist``: extra valid
-    symbols (also allowed in lower case); ``universe_files``: listing files adding symbols and names
-    (:func:`~tft_assets.posts.universe.read_listing_file`; their names win); ``include_package_universe`` / ``include_demo_universe``:
-    use pytickersymbols / the demo world listings; ``chunk_rows``: posts per chunk.
+    symbols (also allowed in lower case); ``universe_files``: listing files adding symbols
+    and names (:func:`~tft_assets.posts.universe.read_listing_file`; their names win);
+    ``include_package_universe`` / ``include_demo_universe``: use pytickersymbols / the demo
+    world listings; ``chunk_rows``: posts per chunk.
     """
 
     min_quality: float = DEFAULT_MIN_QUALITY
