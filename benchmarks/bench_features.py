@@ -29,6 +29,7 @@ POSTS_PER_DAY = 300
 FEATURES_TARGET_S = 1.5
 SPEEDUP_TARGET = 10.0
 RSS_GROWTH_TARGET = 1.5
+SEQUENCE_REPEATS = 2
 RSS_NOISE_MB = 16.0  # allocator noise floor when comparing small peak increases
 REPEATS = 3
 SNAPSHOT_DAYS = 10
@@ -230,7 +231,14 @@ def run() -> dict:
     build_feature_snapshots(prices, posts, days, cfg)
     snap_s = time.perf_counter() - t
 
-    seq_1y, seq_3y = _run_child(1), _run_child(YEARS)
+    # each size twice, in fresh processes; the lower peak drops one-off allocator spikes
+    seq_1y, seq_3y = (
+        min(
+            (_run_child(y) for _ in range(SEQUENCE_REPEATS)),
+            key=lambda r: r["peak_rss_increase_mb"],
+        )
+        for y in (1, YEARS)
+    )
     inc_1y, inc_3y = seq_1y["peak_rss_increase_mb"], seq_3y["peak_rss_increase_mb"]
     bounded = inc_3y <= RSS_GROWTH_TARGET * max(inc_1y, RSS_NOISE_MB)
     speedup = baseline_s / price_s
