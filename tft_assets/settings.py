@@ -39,11 +39,24 @@ ENV_VARS: dict[str, str] = {
     "TFT_HORIZON_DAYS": "label horizon in trading days (default 5)",
     "TFT_SENTIMENT_MODEL": "lexicon (default) or registered: combine the lexicons with the MLflow-registered classifier",
     "TFT_MIN_QUALITY": "quality score (0-100) from which a post counts as a quality post (default 30)",
-    "TFT_TICKER_UNIVERSE_FILES": "extra listing files (comma-separated; NASDAQ screener CSV, NASDAQ Trader nasdaqlisted/otherlisted.txt, or any table with symbol and name columns) for ticker extraction; a listing of the posts' period is the point-in-time universe and its names win",
+    "TFT_TICKER_UNIVERSE_FILES": "extra listing files (comma-separated; NASDAQ screener CSV, NASDAQ Trader nasdaqlisted/otherlisted.txt, or any table with symbol and name columns) for ticker extraction; DATE=PATH marks a snapshot taken that day: each partition uses the latest snapshot on or before its day, plus every undated file; their names win",
     "TFT_RETENTION_DAYS": "raw posts older than this are deleted by the retention job (default 90)",
     "MLFLOW_TRACKING_URI": "MLflow tracking server (default sqlite:///$TFT_DATA_DIR/mlflow.db)",
     "DAGSTER_HOME": "Dagster instance directory (dagster.yaml); `make dev` sets it to .dagster_home",
 }
+
+
+def _listing_entries(value: str) -> tuple[str, ...]:
+    """Comma-separated listing files, plain or dated (``2021-02-28=path``); dates checked."""
+    from tft_assets.posts.universe import parse_listing_entry
+
+    entries = tuple(f.strip() for f in value.split(",") if f.strip())
+    for entry in entries:
+        try:
+            parse_listing_entry(entry)
+        except ValueError as exc:
+            raise ValueError(f"TFT_TICKER_UNIVERSE_FILES: {exc}") from None
+    return entries
 
 
 def _env(name: str, default: str) -> str:
@@ -102,7 +115,5 @@ def load_settings() -> Settings:
         retention_days=int(_env("TFT_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))),
         sentiment_model=_env("TFT_SENTIMENT_MODEL", "lexicon").lower(),
         min_quality=float(_env("TFT_MIN_QUALITY", "30")),
-        universe_files=tuple(
-            f.strip() for f in _env("TFT_TICKER_UNIVERSE_FILES", "").split(",") if f.strip()
-        ),
+        universe_files=_listing_entries(_env("TFT_TICKER_UNIVERSE_FILES", "")),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import date
 from pathlib import Path
 
 #: Share of a labelled file held out (seeded) to report the trained model's accuracy.
@@ -80,8 +81,16 @@ def _universe_args(p: argparse.ArgumentParser) -> None:
         default=[],
         metavar="FILE",
         help="extra listing file (NASDAQ screener CSV, NASDAQ Trader symbol directory, or "
-        "a table with symbol and name columns); its names win; repeatable "
-        "(default: TFT_TICKER_UNIVERSE_FILES)",
+        "a table with symbol and name columns), or DATE=FILE for a snapshot taken that day; "
+        "its names win; repeatable (default: TFT_TICKER_UNIVERSE_FILES)",
+    )
+    p.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the posts' day: use the latest dated listing snapshot on or before it "
+        "(default: the latest snapshot)",
     )
     p.add_argument("--watchlist", default="", help="comma-separated extra symbols")
 
@@ -94,7 +103,7 @@ def _config(args: argparse.Namespace, min_quality: float | None = None):
     watch = tuple(s.strip() for s in args.watchlist.split(",") if s.strip()) or settings.watchlist
     # a missing listing file fails when the universe is read, with the same one line
     files = tuple(args.universe) or settings.universe_files
-    kwargs = {"watchlist": watch, "universe_files": files}
+    kwargs = {"watchlist": watch, "universe_files": files, "as_of": args.as_of}
     if min_quality is not None:
         kwargs["min_quality"] = min_quality
     return ScoringConfig(**kwargs)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
@@ -20,7 +21,12 @@ from tft_assets.posts.lexicon import score_lexicons, sentence_index
 from tft_assets.posts.quality import DELETED_MARKERS, TIER_ORDER, add_quality_columns, tier_expr
 from tft_assets.posts.sentiment import ensemble, model_version, scoring_lexicons
 from tft_assets.posts.tickers import extract_mentions, mentions_per_row
-from tft_assets.posts.universe import TickerUniverse, build_universe, normalize_symbol
+from tft_assets.posts.universe import (
+    TickerUniverse,
+    build_universe,
+    listing_files_as_of,
+    normalize_symbol,
+)
 from tft_assets.schemas import RAW_POSTS_SCHEMA, SCORED_POSTS_SCHEMA, conform, ground_truth_columns
 
 DEFAULT_MIN_QUALITY = 30.0
@@ -52,7 +58,9 @@ class ScoringConfig:
 
     ``min_quality``: ``is_quality`` threshold on the 0-100 score; ``watchlist``: extra valid
     symbols (also allowed in lower case); ``universe_files``: listing files adding symbols
-    and names (:func:`~tft_assets.posts.universe.read_listing_file`; their names win);
+    and names (:func:`~tft_assets.posts.universe.read_listing_file`; their names win), plain
+    paths or dated snapshots ``DATE=PATH``, of which the latest on or before ``as_of`` (the
+    posts' day; ``None``: the latest) is used (:func:`~tft_assets.posts.universe.listing_files_as_of`);
     ``include_package_universe`` / ``include_demo_universe``: use pytickersymbols / the demo
     world listings; ``chunk_rows``: posts per chunk.
     """
@@ -63,11 +71,16 @@ class ScoringConfig:
     include_package_universe: bool = True
     include_demo_universe: bool = True
     chunk_rows: int = DEFAULT_CHUNK_ROWS
+    as_of: date | None = None
+
+    def listing_files(self) -> tuple[str, ...]:
+        """The listing files in force on ``as_of``."""
+        return listing_files_as_of(tuple(self.universe_files), self.as_of)
 
     def universe(self) -> TickerUniverse:
         return build_universe(
             tuple(self.watchlist),
-            tuple(self.universe_files),
+            self.listing_files(),
             self.include_package_universe,
             self.include_demo_universe,
         )

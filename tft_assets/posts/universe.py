@@ -11,7 +11,8 @@ Sources, merged in this order (later ones add, never remove; names: see 4):
    its ETF file (US exchanges only) - about 10,000 symbols including SPY, SLV, GDX, UVXY,
    ARKG, GME, AMC, BBBY, EXPR, AG, CTRM;
 3. the demo world's universe (``tft_assets.sources.demo.universe``) when that module exists;
-4. optional listing files supplied by the user (``TFT_TICKER_UNIVERSE_FILES``): the NASDAQ
+4. optional listing files supplied by the user (``TFT_TICKER_UNIVERSE_FILES``; dated
+   snapshots ``DATE=PATH`` apply from their day on, see :func:`listing_files_as_of`): the NASDAQ
    screener export, NASDAQ Trader's ``nasdaqlisted.txt`` / ``otherlisted.txt``, or any
    table with a symbol and a name column (see :func:`read_listing_file`; ``BRK/B`` style
    classes are normalised to ``BRK.B``). A listing of the posts' own period is the point-in-
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -827,9 +829,11 @@ def company_aliases(
     files name many companies after ordinary words).
 
     >>> company_aliases("GameStop Corporation Common Stock", frozenset())
-    ['gamestop']
-    >>> company_aliases("Amazon.com, Inc.", frozenset())
-    ['amazon']
+    ['gamestop', 'game stop']
+    >>> company_aliases("Novavax, Inc.", frozenset())
+    ['novavax']
+    >>> company_aliases("Amazon.com, Inc.", frozenset())  # an English word: a proper noun only
+    []
     """
     words = _name_words(name)
     if not words:
@@ -960,6 +964,41 @@ def _demo_listings() -> list[tuple[str, str, tuple[str, ...]]]:
 #: Name``), and company tables (``ticker``, ``company name``), first match wins.
 LISTING_SYMBOL_COLUMNS = ("symbol", "act symbol", "ticker", "nasdaq symbol", "cqs symbol")
 LISTING_NAME_COLUMNS = ("name", "security name", "company name", "company", "short name")
+
+
+_DATED_ENTRY_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})=(.+)$")
+
+
+def parse_listing_entry(entry: str) -> tuple[date | None, str]:
+    """``"2021-02-28=listing.csv"`` -> (that date, path): a snapshot of the listings taken
+    that day; a plain path -> (None, path). A malformed date is a one-line ``ValueError``."""
+    m = _DATED_ENTRY_RE.match(entry.strip())
+    if m is None:
+        return None, entry.strip()
+    try:
+        return date.fromisoformat(m.group(1)), m.group(2).strip()
+    except ValueError:
+        raise ValueError(f"listing file entry {entry!r}: the date must be YYYY-MM-DD") from None
+
+
+def listing_files_as_of(entries: tuple[str, ...], as_of: date | None) -> tuple[str, ...]:
+    """The listing files to use for posts of day ``as_of``: every undated file, and of the
+    dated snapshots (``DATE=PATH``) the latest taken on or before ``as_of`` - never a later
+    one, whose symbols and names would leak the future (a symbol listed since, a renamed
+    company). ``as_of=None``: the latest snapshot.
+
+    >>> listing_files_as_of(("2021-02-28=a.csv", "2022-06-30=b.csv", "c.csv"), date(2022, 1, 3))
+    ('c.csv', 'a.csv')
+    """
+    plain: list[str] = []
+    dated: list[tuple[date, str]] = []
+    for entry in entries:
+        day, path = parse_listing_entry(entry)
+        if day is None:
+            plain.append(path)
+        elif as_of is None or day <= as_of:
+            dated.append((day, path))
+    return (*plain, *([max(dated)[1]] if dated else []))
 
 
 def read_listing_file(path: str | Path) -> list[tuple[str, str]]:

@@ -1,5 +1,6 @@
 """scored_posts materialised from raw_posts in a temporary lake."""
 
+import dagster as dg
 import polars as pl
 
 from tft_assets.definitions import build_definitions
@@ -124,3 +125,29 @@ def test_listing_files_from_the_environment_reach_scored_posts(
     line = failure_message(res)
     assert line.startswith("scored_posts: ") and "universe file not found" in line
     assert missing in line
+
+
+def test_dated_listing_snapshots_per_partition(settings, instance, tmp_path, monkeypatch):
+    """A run over several partitions scores each with the snapshot in force on its day, and
+    says which files named the tickers; a malformed date fails the settings in one line."""
+    import dataclasses
+
+    import pytest
+
+    from tft_assets.settings import load_settings
+
+    old = tmp_path / "old.csv"
+    old.write_text("Symbol,Name\nZQZX,Zqzx Holdings Inc.\n")
+    new = tmp_path / "new.csv"
+    new.write_text("Symbol,Name\nZQZY,Zqzy Holdings Inc.\n")
+    entries = (f"2024-01-01={old}", f"2024-03-06={new}")
+    defs = build_definitions(dataclasses.replace(settings, universe_files=entries))
+    res = materialize(defs, ["raw_posts", "scored_posts"], "2024-03-05", "2024-03-06", instance)
+    assert res.success
+    mat = instance.get_latest_materialization_event(dg.AssetKey("scored_posts"))
+    used = mat.asset_materialization.metadata["ticker_listing_files"].value
+    assert used == {"2024-03-05..2024-03-05": ["old.csv"], "2024-03-06..2024-03-06": ["new.csv"]}
+    assert read_partitions(settings.lake_url, "scored_posts", ["2024-03-05", "2024-03-06"]).height
+    monkeypatch.setenv("TFT_TICKER_UNIVERSE_FILES", "2024-13-01=x.csv")
+    with pytest.raises(ValueError, match="^TFT_TICKER_UNIVERSE_FILES: listing file entry"):
+        load_settings()

@@ -260,3 +260,40 @@ def test_month_abbreviations_are_expiries(tmp_path: Path) -> None:
         ["SPY"],
         ["JAN"],
     ]
+
+
+def test_universe_doctests() -> None:
+    import doctest
+
+    from tft_assets.posts import universe
+
+    assert doctest.testmod(universe).failed == 0
+
+
+def test_dated_listing_snapshots_apply_from_their_day() -> None:
+    import datetime as dt
+
+    from tft_assets.posts.universe import listing_files_as_of
+
+    entries = ("2021-02-28=a.csv", "plain.csv", "2020-01-01=b.csv", "2022-06-30=c.csv")
+    assert listing_files_as_of(entries, dt.date(2021, 2, 27)) == ("plain.csv", "b.csv")
+    assert listing_files_as_of(entries, dt.date(2021, 2, 28)) == ("plain.csv", "a.csv")
+    assert listing_files_as_of(entries, None) == ("plain.csv", "c.csv")
+    # before the first snapshot only the undated files: a later snapshot would leak the future
+    assert listing_files_as_of(entries, dt.date(2019, 5, 1)) == ("plain.csv",)
+    with pytest.raises(ValueError, match="the date must be YYYY-MM-DD"):
+        listing_files_as_of(("2021-02-30=x.csv",), None)
+
+
+def test_a_dated_snapshot_names_the_companies_of_its_day(tmp_path: Path) -> None:
+    import datetime as dt
+
+    old = _listing(tmp_path, "2021.csv", 'Symbol,Name\nFB,"Facebook, Inc. Class A"\n')
+    entries = (f"2021-02-28={old}",)
+    text = ["Facebook shuts a popular stock traders group, buy calls"]
+    assert _tickers(text, ScoringConfig(universe_files=entries, as_of=dt.date(2021, 3, 1))) == [
+        ["FB"]
+    ]
+    assert _tickers(text, ScoringConfig(universe_files=entries, as_of=dt.date(2020, 3, 1))) == [
+        ["META"]
+    ]

@@ -1,6 +1,9 @@
 """``scored_posts``: quality, tickers and sentiment for every raw post (low quality kept, flagged)."""
 
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -43,23 +46,22 @@ def build_posts_assets(
         raw_posts: dict,
     ) -> Iterator[dg.Output | dg.AssetCheckResult]:
         keys = list(context.partition_keys)
-        frames = [raw_posts.get(k, pl.DataFrame()) for k in keys]
-        labels = pl.Series(
-            "_partition",
-            [k for k, f in zip(keys, frames, strict=True) for _ in range(f.height)],
-            dtype=pl.String,
-        )
-        raw = (
-            pl.concat([f for f in frames if f.width], how="diagonal_relaxed")
-            if any(f.width for f in frames)
-            else pl.DataFrame()
-        )
         cfg = ScoringConfig(
             min_quality=min_quality if config.min_quality is None else config.min_quality,
             watchlist=watchlist,
             universe_files=universe_files,
         )
-        scored = score_posts(raw, cfg, sentiment_model.load()).with_columns(labels)
+        # partitions that share the listing files in force on their day are scored together
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for k in keys:
+            day = replace(cfg, as_of=date.fromisoformat(k))
+            groups.setdefault(day.listing_files(), []).append(k)
+        model = sentiment_model.load()
+        parts = [
+            _score_keys(raw_posts, group, replace(cfg, as_of=date.fromisoformat(group[-1])), model)
+            for group in groups.values()
+        ]
+        scored = pl.concat(parts, how="vertical_relaxed") if len(parts) > 1 else parts[0]
         by_key = {
             k[0]: g.drop("_partition")
             for k, g in scored.partition_by("_partition", as_dict=True).items()
@@ -81,6 +83,10 @@ def build_posts_assets(
             "sentiment_model_version": scored.get_column("sentiment_model_version").first()
             if scored.height
             else "n/a",
+            # which listing files named the tickers, per range of partitions
+            "ticker_listing_files": dg.MetadataValue.json(
+                {f"{g[0]}..{g[-1]}": [Path(f).name for f in files] for files, g in groups.items()}
+            ),
         }
         if scored.height:
             meta["quality_histogram"] = png_markdown(
@@ -90,3 +96,19 @@ def build_posts_assets(
         yield from checks.scored_posts_checks(out, summary)
 
     return [scored_posts]
+
+
+def _score_keys(raw_posts: dict, keys: list[str], cfg: ScoringConfig, model) -> pl.DataFrame:
+    """Score the raw posts of ``keys`` together; ``_partition`` says which key a row is from."""
+    frames = [raw_posts.get(k, pl.DataFrame()) for k in keys]
+    labels = pl.Series(
+        "_partition",
+        [k for k, f in zip(keys, frames, strict=True) for _ in range(f.height)],
+        dtype=pl.String,
+    )
+    raw = (
+        pl.concat([f for f in frames if f.width], how="diagonal_relaxed")
+        if any(f.width for f in frames)
+        else pl.DataFrame()
+    )
+    return score_posts(raw, cfg, model).with_columns(labels)
