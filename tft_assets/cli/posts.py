@@ -85,6 +85,12 @@ def _universe_args(p: argparse.ArgumentParser) -> None:
         "its names win; repeatable (default: TFT_TICKER_UNIVERSE_FILES)",
     )
     p.add_argument(
+        "--no-bundled-listings",
+        action="store_true",
+        help="leave out the current listings bundled with the packages (default: "
+        "TFT_TICKER_BUNDLED_LISTINGS), for a strictly point-in-time universe",
+    )
+    p.add_argument(
         "--as-of",
         type=date.fromisoformat,
         default=None,
@@ -103,7 +109,12 @@ def _config(args: argparse.Namespace, min_quality: float | None = None):
     watch = tuple(s.strip() for s in args.watchlist.split(",") if s.strip()) or settings.watchlist
     # a missing listing file fails when the universe is read, with the same one line
     files = tuple(args.universe) or settings.universe_files
-    kwargs = {"watchlist": watch, "universe_files": files, "as_of": args.as_of}
+    kwargs = {
+        "watchlist": watch,
+        "universe_files": files,
+        "as_of": args.as_of,
+        "include_package_universe": settings.bundled_listings and not args.no_bundled_listings,
+    }
     if min_quality is not None:
         kwargs["min_quality"] = min_quality
     return ScoringConfig(**kwargs)

@@ -32,6 +32,24 @@ def test_eval_tickers(isolated, capsys) -> None:
     assert out["precision"] == 1.0 and out["recall"] == 0.75 and out["n"] == 3
 
 
+def test_eval_tickers_with_a_strictly_point_in_time_universe(isolated, capsys, monkeypatch) -> None:
+    labels = isolated / "labels.csv"
+    pl.DataFrame({"text": ["$UVXY and $ZQZX"], "symbols": ["UVXY ZQZX"]}).write_csv(labels)
+    listing = isolated / "listing.txt"
+    listing.write_text("Symbol|Security Name|Test Issue\nZQZX|Zqzx Holdings Inc.|N\n")
+    snapshot = f"2021-02-28={listing}"
+    assert main(["eval", "tickers", str(labels), "--universe", snapshot]) == 0
+    assert _json_out(capsys)["recall"] == 1.0  # UVXY from the bundled listings
+    args = ["eval", "tickers", str(labels), "--universe", snapshot, "--no-bundled-listings"]
+    assert main(args) == 0
+    assert _json_out(capsys)["recall"] == 0.5  # only the snapshot's ZQZX
+    assert main([*args, "--as-of", "2021-01-01"]) == 0
+    assert _json_out(capsys)["recall"] == 0.0  # no snapshot taken by then
+    monkeypatch.setenv("TFT_TICKER_BUNDLED_LISTINGS", "0")
+    assert main(["eval", "tickers", str(labels), "--universe", snapshot]) == 0
+    assert _json_out(capsys)["recall"] == 0.5
+
+
 @pytest.mark.slow  # MLflow's SQLite store creation and model logging take ~30-60 s here
 def test_train_register_and_eval_sentiment(isolated, capsys) -> None:
     uri = f"sqlite:///{isolated / 'data' / 'mlflow.db'}"

@@ -31,6 +31,7 @@ def build_posts_assets(
     min_quality: float,
     watchlist: tuple[str, ...],
     universe_files: tuple[str, ...] = (),
+    bundled_listings: bool = True,
 ) -> list:
     @dg.asset(
         **daily_asset_options(partitions, POSTS_GROUP, OWNERS, "silver", "posts"),
@@ -50,6 +51,7 @@ def build_posts_assets(
             min_quality=min_quality if config.min_quality is None else config.min_quality,
             watchlist=watchlist,
             universe_files=universe_files,
+            include_package_universe=bundled_listings,
         )
         # partitions that share the listing files in force on their day are scored together
         groups: dict[tuple[str, ...], list[str]] = {}
