@@ -366,6 +366,11 @@ STANCE_VALENCES: dict[str, float] = {
     "dont_sleep": 1.8,
     "make_bank": 1.5,
     "buy_in": 1.2,
+    # a position paying off says nothing of its direction ("puts print", "calls printing")
+    "print": 0.0,
+    "printing": 0.0,
+    "printed": 0.0,
+    "prints": 0.0,
     # bearish
     "bull_trap": -2.0,
     "put_position": -2.2,

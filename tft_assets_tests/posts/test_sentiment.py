@@ -80,6 +80,9 @@ def test_stance_on_the_blind_labelled_wsb_sets(
         ("bought 440p for Friday", "bearish"),
         ("GME $40c expiring soon", "bullish"),
         ("Massive bull trap today", "bearish"),
+        # a position paying off keeps the position's direction
+        ("I have bbby puts, will they print?", "bearish"),
+        ("my 50c calls are printing", "bullish"),
         # emotion without direction is no stance
         ("I love this community, you are all amazing", "neutral"),
         ("this is so sad and terrible", "neutral"),
