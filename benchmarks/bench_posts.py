@@ -206,6 +206,7 @@ def _sentiment() -> dict:
     dev = pl.read_csv(data / "wsb_stance_dev.csv")  # dev split: the neutral band was set here
     blind = pl.read_csv(data / "wsb_stance_blind.csv")  # 300 texts labelled blind to scorers
     blind2 = pl.read_csv(data / "wsb_stance_blind2.csv")  # 200 more, after lexicon changes
+    blind3 = pl.read_csv(data / "wsb_stance_blind3.csv")  # 300 more, after "print" went neutral
     # distant supervision on real WSB text, without any labelled text (nor a post whose
     # title a blind text starts with)
     wsb_texts = pl.concat(
@@ -234,6 +235,7 @@ def _sentiment() -> dict:
         "wsb_stance_dev_split": scores(dev, models),
         "wsb_stance_blind": scores(blind, models),
         "wsb_stance_blind2": scores(blind2, models),
+        "wsb_stance_blind3": scores(blind3, models),
     }
 
 
