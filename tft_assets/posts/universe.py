@@ -1070,7 +1070,9 @@ def build_universe(
     claims: dict[str, dict[str, None]] = {}
     large_caps: dict[str, dict[str, None]] = {}
     not_proper = common_name_words_excluded(common)
-    pinned: set[str] = set()  # symbols and aliases a curated source has named
+    # symbols and aliases a curated source has named (an earlier curated one wins)
+    pinned_names: set[str] = set()
+    pinned_aliases: set[str] = set()
 
     def add(
         sym: str,
@@ -1080,10 +1082,10 @@ def build_universe(
         single_word: str = "distinctive",
     ) -> None:
         """``curated`` (the demo world's names, listing files): its name and aliases win
-        over those added before, except those of an earlier curated entry (``pinned``)."""
-        if curated and sym not in pinned:
+        over those added before, except those of an earlier curated entry."""
+        if curated and sym not in pinned_names:
             names[sym] = name
-            pinned.add(sym)
+            pinned_names.add(sym)
         else:
             names.setdefault(sym, name)
         word = proper_name_word(name, not_proper)
@@ -1091,14 +1093,16 @@ def build_universe(
             earlier = claims.get(word, {})
             claims[word] = {sym: None, **earlier} if curated else {**earlier, sym: None}
         derived = company_aliases(name, common, single_word)
-        if curated and single_word != "distinctive":
-            # an alias the current listings already use ("facebook") is this company's
-            # when a curated listing names it so, whatever this listing's own policy
-            derived += [a for a in company_aliases(name, common) if a in aliases]
+        if curated:
+            # an alias already in use ("facebook") is this company's when a curated source
+            # names it so, even where its own ``single_word`` policy would make no such alias
+            derived += [
+                a for a in company_aliases(name, common) if a in aliases and a not in derived
+            ]
         for alias in derived + [a.lower() for a in extra]:
-            if curated and alias not in pinned:
+            if curated and alias not in pinned_aliases:
                 aliases[alias] = sym
-                pinned.add(alias)
+                pinned_aliases.add(alias)
             else:
                 aliases.setdefault(alias, sym)
 
@@ -1122,7 +1126,8 @@ def build_universe(
     # listing files, e.g. a listing of the posts' period ("Facebook" was FB until 2022):
     # their names win over the bundled listings and the demo world's; the first file to
     # name a symbol or an alias wins
-    pinned.clear()
+    pinned_names.clear()
+    pinned_aliases.clear()
     for path in universe_files:
         for sym, name in read_listing_file(path):
             add(sym, name, single_word="camelcase", curated=True)
