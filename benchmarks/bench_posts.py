@@ -123,24 +123,21 @@ def _tickers() -> dict:
         REAL / "us_companies_with_exchange_sean-ta.csv.gz",
     ]
     judged = f"{blind_sets[-1].stem}_package_universe"
+    listing_cfg = None
     if all(p.exists() for p in listings):
-        cfg = ScoringConfig(universe_files=tuple(str(p) for p in listings))
-        out["with_listing_files"] = evaluate_tickers(labels, cfg)
+        listing_cfg = ScoringConfig(universe_files=tuple(str(p) for p in listings))
+        out["with_listing_files"] = evaluate_tickers(labels, listing_cfg)
+        out["hold_out_with_listing_files"] = evaluate_tickers(holdout, listing_cfg)
         for path in blind_sets:
-            out[f"{path.stem}_with_listing_files"] = evaluate_tickers(pl.read_csv(path), cfg)
+            out[f"{path.stem}_with_listing_files"] = evaluate_tickers(
+                pl.read_csv(path), listing_cfg
+            )
         judged = f"{blind_sets[-1].stem}_with_listing_files"
     # the two newest blind sets had their first runs with no change between them: pooled
-    for mode in ("package_universe", "with_listing_files"):
-        parts = [out.get(f"{p.stem}_{mode}") for p in blind_sets[-2:]]
-        if len(blind_sets) >= 2 and all(parts):
-            tp, fp, fn = (sum(x[k] for x in parts) for k in ("tp", "fp", "fn"))
-            out[f"newest_two_blind_pooled_{mode}"] = {
-                "precision": round(tp / (tp + fp), 4),
-                "recall": round(tp / (tp + fn), 4),
-                "tp": tp,
-                "fp": fp,
-                "fn": fn,
-            }
+    newest = pl.concat([pl.read_csv(p) for p in blind_sets[-2:]], how="diagonal_relaxed")
+    out["newest_two_blind_pooled_package_universe"] = evaluate_tickers(newest)
+    if listing_cfg is not None:
+        out["newest_two_blind_pooled_with_listing_files"] = evaluate_tickers(newest, listing_cfg)
     best = out[judged]
     out["target_judged_on"] = judged
     out["target"] = {"precision": TARGET_PRECISION, "recall": TARGET_RECALL}
@@ -157,6 +154,7 @@ def _sentiment() -> dict:
         VADER_NEUTRAL_BAND,
         classification_scores,
         distant_labels,
+        ensemble,
         normalize_labels,
         stance_labels,
     )
@@ -176,16 +174,22 @@ def _sentiment() -> dict:
             "wsb_lexicon": classification_scores(
                 truth, stance_labels(lex["sentiment_lexicon"], 0.3).tolist()
             ),
-            "stance_lexicon_default": classification_scores(
-                truth, lex["sentiment_label"].to_list()
-            ),
+            "stance_lexicon_default": {
+                **classification_scores(truth, lex["sentiment_label"].to_list()),
+                "bearish_found": sum(
+                    t == p == "bearish"
+                    for t, p in zip(truth, lex["sentiment_label"].to_list(), strict=True)
+                ),
+                "bearish_predicted": lex["sentiment_label"].to_list().count("bearish"),
+            },
             "marker_rule_alone": classification_scores(
                 truth, distant_labels(texts).fill_null("neutral").to_list()
             ),
         }
+        parts = lex["sentiment_vader"], lex["sentiment_lexicon"], lex["sentiment_stance"]
         for name, model in models.items():
             out[f"ensemble_{name}"] = classification_scores(
-                truth, score_sentiment(texts, model)["sentiment_label"].to_list()
+                truth, ensemble(*parts, texts, model)["sentiment_label"].to_list()
             )
             out[f"{name}_alone"] = classification_scores(
                 truth, [str(x) for x in model.predict(texts.fill_null("").to_list())]
@@ -207,8 +211,9 @@ def _sentiment() -> dict:
     blind = pl.read_csv(data / "wsb_stance_blind.csv")  # 300 texts labelled blind to scorers
     blind2 = pl.read_csv(data / "wsb_stance_blind2.csv")  # 200 more, after lexicon changes
     blind3 = pl.read_csv(data / "wsb_stance_blind3.csv")  # 300 more, after "print" went neutral
-    # distant supervision on real WSB text, without any labelled text (nor a post whose
-    # title a blind text starts with)
+    # distant supervision on real WSB text, without any labelled text of any set (nor a post
+    # whose title a labelled text starts with)
+    every_set = [pl.read_csv(p)["text"] for p in sorted(data.glob("wsb_*.csv"))]
     wsb_texts = pl.concat(
         [
             pl.read_csv(REAL / COMMENTS)["body"],
@@ -217,8 +222,8 @@ def _sentiment() -> dict:
             .to_series(),
         ]
     )
-    labelled = pl.concat([dev["text"], stance["text"], blind["text"], blind2["text"]])
-    titles = pl.concat([blind["text"], blind2["text"]]).str.split("\n").list.first()
+    labelled = pl.concat(every_set)
+    titles = labelled.str.split("\n").list.first()
     wsb_texts = wsb_texts.filter(
         ~wsb_texts.is_in(labelled.implode()).fill_null(False)
         & ~wsb_texts.str.split("\n").list.first().is_in(titles.implode()).fill_null(False)

