@@ -486,9 +486,14 @@ def _negated(word: pl.Expr, negations: frozenset[str]) -> pl.Expr:
     return word.is_in(list(negations)) | word.str.contains("n't", literal=True)
 
 
-#: Stand-in token for a line break while sentences are counted (a private-use code point,
-#: not white space, removed before any rule sees the tokens).
-_LINE_BREAK_TOKEN = "\ue000"
+#: Stand-in token for a sentence break while sentences are counted (a private-use code
+#: point, not white space, removed before any rule sees the tokens).
+_SENTENCE_BREAK_TOKEN = "\ue000"
+#: Sentence breaks of the original text: ``.``, ``!`` or ``?`` (and any emoji or symbols
+#: right after it, "moon!🚀🚀") before white space, and each line break.
+#: :func:`sentence_index` counts the same matches.
+_SENTENCE_PUNCTUATION = r"[.!?][^\s\w]*"
+_SENTENCE_END = _SENTENCE_PUNCTUATION + r"\s"
 #: White space other than the plain space (Unicode ``White_Space``), turned into spaces
 #: before splitting; a literal multi-pattern replace is much faster than a regex.
 _OTHER_WHITE_SPACE: list[str] = [
@@ -534,7 +539,6 @@ def score_lexicons(
     texts: pl.Series,
     lexicons: tuple[Lexicon, ...],
     sentence_rows: pl.Series | None = None,
-    sentence_lexicon: int = -1,
 ) -> LexiconScores:
     """Score n texts with several lexicons in one pass over one token frame.
 
@@ -544,9 +548,10 @@ def score_lexicons(
     stripping, case, lexicon look-up) are computed once per distinct token, and VADER's
     per-word rules run only on valence-carrying words with their neighbours gathered by
     index. ``sentence_rows`` (Boolean, length n) asks for sentence-level compounds of
-    ``lexicons[sentence_lexicon]`` on those rows: sentences end at a token ending in ``.``,
-    ``!`` or ``?`` and at each line break, so the sentence of a character of the original
-    text is :func:`sentence_index` of the text before it.
+    ``lexicons[-1]`` on those rows: sentence breaks are marked in the original
+    text before any rewrite (:data:`_SENTENCE_END`, each line break), so
+    the sentence of a character of the original text is :func:`sentence_index` of the text
+    before it, whatever the emoji and phrase rewrites insert.
     """
     n = texts.len()
     if not lexicons:
@@ -563,13 +568,15 @@ def score_lexicons(
         ):
             raise ValueError("lexicons scored together must share boosters, negations, idioms")
     want_sent = sentence_rows is not None and bool(sentence_rows.fill_null(False).any())
-    seg = _segments(texts.cast(pl.String), lexicons)
-    text = pl.col("text")
+    raw = texts.cast(pl.String)
     if want_sent:
         sent_row = np.asarray(sentence_rows.fill_null(False).to_numpy(), dtype=bool)
-        flag = pl.Series(sent_row[seg.get_column("row").to_numpy()])
-        marked = text.str.replace_all("\n", f" {_LINE_BREAK_TOKEN} ", literal=True)
-        seg = seg.with_columns(pl.when(flag).then(marked).otherwise(text).alias("text"))
+        mark = f" {_SENTENCE_BREAK_TOKEN} "
+        marked = raw.str.replace_all(f"({_SENTENCE_PUNCTUATION})(\\s)", f"${{1}}{mark}${{2}}")
+        marked = marked.str.replace_all("\n", mark, literal=True)
+        raw = marked.zip_with(pl.Series(sent_row), raw)
+    seg = _segments(raw, lexicons)
+    text = pl.col("text")
     punct = seg.select(
         text.str.count_matches("!", literal=True).alias("n_excl"),
         text.str.count_matches("?", literal=True).alias("n_q"),
@@ -609,8 +616,7 @@ def score_lexicons(
         compounds.append(frame.select(_compound_expr().alias("compound")).get_column("compound"))
     if not want_sent:
         return LexiconScores(tuple(compounds), pl.DataFrame(schema=SENTENCE_SCHEMA))
-    sent_lex = sentence_lexicon % len(lexicons)
-    mine = scores.filter(pl.col("lex") == sent_lex)
+    mine = scores.filter(pl.col("lex") == len(lexicons) - 1)
     sentences = (
         mine.with_columns(pl.Series("row", seg_row[mine.get_column("seg").to_numpy()]))
         .filter(pl.Series(sent_row[seg_row[mine.get_column("seg").to_numpy()]]))
@@ -633,7 +639,7 @@ def sentence_index(prefix: pl.Expr) -> pl.Expr:
     """Sentence index (UInt32) of the character that follows ``prefix`` (the text before it),
     counted as :func:`score_lexicons` counts sentences."""
     return (
-        prefix.str.count_matches(r"[.!?]\s") + prefix.str.count_matches("\n", literal=True)
+        prefix.str.count_matches(_SENTENCE_END) + prefix.str.count_matches("\n", literal=True)
     ).cast(pl.UInt32)
 
 
@@ -721,8 +727,8 @@ def _lookup_frame(lexicons: tuple[Lexicon, ...]) -> pl.DataFrame:
 
 def _vocabulary(tok: pl.Series, lexicons: tuple[Lexicon, ...]) -> tuple[np.ndarray, pl.DataFrame]:
     """Token ids (index into the vocabulary) and the per-distinct-token features: ``lw``
-    (VADER's punctuation-stripped lower-case word), ``upper``, ``boost``, ``v0``.., ``brk``
-    (ends a sentence), ``marker`` (a line-break stand-in)."""
+    (VADER's punctuation-stripped lower-case word), ``upper``, ``boost``, ``v0``..,
+    ``marker`` (a sentence-break stand-in)."""
     cat = tok.cast(pl.Categorical(pl.Categories.random()))
     ids = cat.to_physical().to_numpy()
     words = cat.dtype.categories.to_series().alias("tok")  # type: ignore[union-attr]
@@ -736,13 +742,7 @@ def _vocabulary(tok: pl.Series, lexicons: tuple[Lexicon, ...]) -> tuple[np.ndarr
             ((pl.col("w") == pl.col("w").str.to_uppercase()) & (pl.col("w") != pl.col("lw"))).alias(
                 "upper"
             ),
-            (pl.col("tok") == _LINE_BREAK_TOKEN).alias("marker"),
-            (
-                (pl.col("tok") == _LINE_BREAK_TOKEN)
-                | pl.col("tok").str.ends_with(".")
-                | pl.col("tok").str.ends_with("!")
-                | pl.col("tok").str.ends_with("?")
-            ).alias("brk"),
+            (pl.col("tok") == _SENTENCE_BREAK_TOKEN).alias("marker"),
         )
         .join(_lookup_frame(lexicons), on="lw", how="left", maintain_order="left")
     )
@@ -762,15 +762,14 @@ def _carrier_valences(
     breaks_before = np.zeros(0, dtype=np.int64)
     seg_breaks_base = np.zeros(0, dtype=np.int64)
     if sentences:
-        # sentence breaks before each token (line-break markers count, then leave), and
-        # before each segment's first token
-        brk = vocab.get_column("brk").to_numpy()[ids]
+        # sentence breaks before each token (the markers count, then leave), and before
+        # each segment's first token
+        brk = vocab.get_column("marker").to_numpy()[ids]
         breaks_before = np.cumsum(brk, dtype=np.int64) - brk
         per_seg = np.bincount(seg_ids, weights=brk, minlength=len(seg_mask)).astype(np.int64)
         seg_breaks_base = np.cumsum(per_seg) - per_seg
-        marker = vocab.get_column("marker").to_numpy()[ids]
-        if marker.any():
-            keep = ~marker
+        if brk.any():
+            keep = ~brk
             ids, seg_ids, breaks_before = ids[keep], seg_ids[keep], breaks_before[keep]
     total = len(ids)
     lw_v = vocab.get_column("lw")

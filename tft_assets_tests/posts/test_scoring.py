@@ -190,3 +190,10 @@ def test_scorer_is_total_and_deterministic(bodies, title, score, ratio) -> None:
     assert a["quality_score"].is_between(0, 100).all()
     assert a["sentiment"].is_between(-1, 1).all()
     assert (a["tickers"].list.len() == a["ticker_sentiment"].list.len()).all()
+
+
+def test_attribution_when_emoji_end_a_sentence() -> None:
+    # the emoji rewrite puts a space after "!"; the sentence still ends after the emoji
+    row = score_posts(_raw(["GME to the moon!🚀🚀 AMC is going down"])).row(0, named=True)
+    ts = dict(zip(row["tickers"], row["ticker_sentiment"], strict=True))
+    assert ts["GME"] > 0 > ts["AMC"]
