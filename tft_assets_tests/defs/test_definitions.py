@@ -23,14 +23,13 @@ HEAVY = (
 )
 
 
-def test_definitions_import_is_light_and_fast():
+def test_definitions_import_is_light():
     code = (
-        "import json, sys, time\n"
-        "t = time.perf_counter()\n"
+        "import json, sys\n"
         "import tft_assets.definitions as d\n"
         "defs = d.defs()\n"
         "defs.resolve_asset_graph()\n"
-        "print(json.dumps({'seconds': time.perf_counter() - t, 'modules': sorted(sys.modules)}))\n"
+        "print(json.dumps({'modules': sorted(sys.modules)}))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
@@ -40,7 +39,7 @@ def test_definitions_import_is_light_and_fast():
     assert not [m for m in HEAVY if m in loaded], (
         f"heavy modules imported: {[m for m in HEAVY if m in loaded]}"
     )
-    # The load-time target (< 2 s) is measured by `make bench` (definitions_validate_seconds),
+    # The load-time target (< 2 s) is measured by `make bench` (code_location_load_seconds),
     # not asserted here: wall time on a shared CI box is not a property of the code.
 
 

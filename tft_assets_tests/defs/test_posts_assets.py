@@ -116,8 +116,11 @@ def test_listing_files_from_the_environment_reach_scored_posts(
     listing.write_text("Symbol,Name\nZQZX,Zqzx Holdings Inc.\n")
     monkeypatch.setenv("TFT_TICKER_UNIVERSE_FILES", f"{listing}, ")
     assert load_settings().universe_files == (str(listing),)
-    ok = build_definitions(dataclasses.replace(settings, universe_files=(str(listing),)))
+    ok = build_definitions(load_settings())
     assert materialize(ok, ["raw_posts", "scored_posts"], "2024-03-05", None, instance).success
+    mat = instance.get_latest_materialization_event(dg.AssetKey("scored_posts"))
+    used = mat.asset_materialization.metadata["ticker_listing_files"].value
+    assert used == {"2024-03-05..2024-03-05": ["listing.csv"]}
     missing = str(tmp_path / "nope.csv")
     bad = build_definitions(dataclasses.replace(settings, universe_files=(missing,)))
     res = materialize(bad, ["scored_posts"], "2024-03-05", None, instance)
@@ -136,10 +139,11 @@ def test_dated_listing_snapshots_per_partition(settings, instance, tmp_path, mon
 
     from tft_assets.settings import load_settings
 
+    # two snapshots that name Nokia (a demo-world company) by different symbols
     old = tmp_path / "old.csv"
-    old.write_text("Symbol,Name\nZQZX,Zqzx Holdings Inc.\n")
+    old.write_text("Symbol,Name\nZQZX,Nokia Oyj\n")
     new = tmp_path / "new.csv"
-    new.write_text("Symbol,Name\nZQZY,Zqzy Holdings Inc.\n")
+    new.write_text("Symbol,Name\nZQZY,Nokia Oyj\n")
     entries = (f"2024-01-01={old}", f"2024-03-06={new}")
     defs = build_definitions(dataclasses.replace(settings, universe_files=entries))
     res = materialize(defs, ["raw_posts", "scored_posts"], "2024-03-05", "2024-03-06", instance)
@@ -147,7 +151,13 @@ def test_dated_listing_snapshots_per_partition(settings, instance, tmp_path, mon
     mat = instance.get_latest_materialization_event(dg.AssetKey("scored_posts"))
     used = mat.asset_materialization.metadata["ticker_listing_files"].value
     assert used == {"2024-03-05..2024-03-05": ["old.csv"], "2024-03-06..2024-03-06": ["new.csv"]}
-    assert read_partitions(settings.lake_url, "scored_posts", ["2024-03-05", "2024-03-06"]).height
+    for key, mine, other in (("2024-03-05", "ZQZX", "ZQZY"), ("2024-03-06", "ZQZY", "ZQZX")):
+        symbols = set(
+            read_partitions(settings.lake_url, "scored_posts", [key])["tickers"]
+            .explode()
+            .drop_nulls()
+        )
+        assert mine in symbols and other not in symbols, key
     monkeypatch.setenv("TFT_TICKER_UNIVERSE_FILES", "2024-13-01=x.csv")
     with pytest.raises(ValueError, match="^TFT_TICKER_UNIVERSE_FILES: listing file entry"):
         load_settings()

@@ -18,8 +18,8 @@ from tft_assets.defs.metadata import md_table
 from tft_assets.defs.partitions import daily_asset_options
 from tft_assets.defs.resources import LakeResource
 from tft_assets.features import (
+    FEATURE_NAMES,
     LABELS_SCHEMA,
-    SNAPSHOT_SCHEMA,
     FeatureConfig,
     LabelsNotReadyError,
     build_feature_snapshots,
@@ -76,7 +76,7 @@ def build_feature_assets(partitions: dg.PartitionsDefinition, horizon_days: int)
         rows = sum(f.height for f in frames.values())
         meta = {
             "row_count": dg.MetadataValue.int(rows),
-            "features": len([c for c in SNAPSHOT_SCHEMA if c not in checks.NON_FEATURE_COLUMNS]),
+            "features": len(FEATURE_NAMES),
             "feature_version": last.feature_version,
             "trading_days": sum(1 for s in snaps.values() if s.is_trading_day),
             "history_price_rows": prices.height,

@@ -5,13 +5,9 @@ from collections.abc import Iterator
 import dagster as dg
 import polars as pl
 
+from tft_assets.defs.metadata import schema_mismatches
 from tft_assets.features import FEATURE_NAMES, LABELS_SCHEMA, SNAPSHOT_SCHEMA
-from tft_assets.schemas import GROUND_TRUTH_PREFIX
 
-NON_FEATURE_COLUMNS = {
-    "ticker", "date", "snapshot_id", "feature_version", "missing_pct", "anomaly_count",
-    "anomaly_features", "isolation_score", "builder_config",
-}  # fmt: skip
 PREVIEW_FEATURES = (
     "ret_1d",
     "rsi_14",
@@ -59,28 +55,29 @@ LABEL_CHECKS = [
 ]  # fmt: skip
 
 
+def _problems_result(check_name: str, problems: list[str], **metadata) -> dg.AssetCheckResult:
+    """Passed when ``problems`` is empty; the first 20 problems go into the metadata."""
+    return dg.AssetCheckResult(
+        check_name=check_name,
+        passed=not problems,
+        metadata={"problems": dg.MetadataValue.json(problems[:20]), **metadata},
+    )
+
+
 def feature_snapshot_checks(snaps: dict) -> Iterator[dg.AssetCheckResult]:
     problems: list[str] = []
     for day, snap in snaps.items():
         f = snap.frame
+        # any other column (ground truth, a label, an unknown one) breaks the contract
         extra = [c for c in f.columns if c not in SNAPSHOT_SCHEMA]
-        leaked = [
-            c
-            for c in f.columns
-            if c.startswith(GROUND_TRUTH_PREFIX)
-            or c in LABELS_SCHEMA
-            and c not in ("ticker", "date")
-        ]
-        if extra or leaked:
-            problems.append(f"{day}: unexpected columns {sorted(set(extra + leaked))}")
+        if extra:
+            problems.append(f"{day}: unexpected columns {sorted(extra)}")
+        problems += [f"{day}: {p}" for p in schema_mismatches(f, SNAPSHOT_SCHEMA)]
         if f.height and f.select(pl.col("ticker").is_duplicated().any()).item():
             problems.append(f"{day}: duplicate tickers")
         if f.height and f["snapshot_id"].n_unique() != 1:
             problems.append(f"{day}: several snapshot ids")
-    yield dg.AssetCheckResult(
-        check_name=CHECK_FEATURE_SNAPSHOTS_CONTRACT, passed=not problems,
-        metadata={"problems": dg.MetadataValue.json(problems[:20]), "features": len(FEATURE_NAMES)},
-    )  # fmt: skip
+    yield _problems_result(CHECK_FEATURE_SNAPSHOTS_CONTRACT, problems, features=len(FEATURE_NAMES))
     pairs = sorted({(a, b) for s in snaps.values() for a, b, _ in s.correlated_pairs})
     yield dg.AssetCheckResult(
         check_name=CHECK_FEATURE_SNAPSHOTS_CORRELATED, passed=not pairs, severity=dg.AssetCheckSeverity.WARN,
@@ -103,19 +100,24 @@ def feature_sequence_checks(frames: dict[str, pl.DataFrame]) -> Iterator[dg.Asse
         unknown = [c for c in f.columns if c not in SEQUENCE_INDEX and c not in FEATURE_NAMES]
         if unknown:
             problems.append(f"{key}: non-feature columns {unknown}")
-        per = f.group_by("ticker").agg(
-            pl.col("step").sort().alias("steps"),
-            pl.col("date").sort().alias("dates"),
-            pl.col("end_date").first(),
+        per = (
+            f.sort("ticker", "step")
+            .group_by("ticker", maintain_order=True)
+            .agg(
+                (pl.col("step") == pl.int_range(pl.len())).all().alias("steps_ok"),
+                (pl.col("date").diff().drop_nulls() > pl.duration(days=0)).all().alias("rising"),
+                (pl.col("date").last() == pl.col("end_date").first()).alias("ends_ok"),
+            )
         )
-        bad_steps = per.filter(pl.col("steps").list.len() != pl.col("steps").list.max() + 1).height
-        ends = per.filter(pl.col("dates").list.last() != pl.col("end_date")).height
-        if bad_steps or ends:
-            problems.append(f"{key}: {bad_steps} ragged sequences, {ends} not ending at end_date")
-    yield dg.AssetCheckResult(
-        check_name=CHECK_FEATURE_SEQUENCES_SHAPE, passed=not problems,
-        metadata={"problems": dg.MetadataValue.json(problems[:20])},
-    )  # fmt: skip
+        bad_steps = per.filter(~pl.col("steps_ok")).height
+        not_rising = per.filter(~pl.col("rising")).height
+        ends = per.filter(~pl.col("ends_ok")).height
+        if bad_steps or not_rising or ends:
+            problems.append(
+                f"{key}: {bad_steps} sequences without steps 0..n-1 once, {not_rising} with "
+                f"dates not strictly increasing, {ends} not ending at end_date"
+            )
+    yield _problems_result(CHECK_FEATURE_SEQUENCES_SHAPE, problems)
 
 
 def label_checks(frames: dict[str, pl.DataFrame]) -> Iterator[dg.AssetCheckResult]:
@@ -127,11 +129,7 @@ def label_checks(frames: dict[str, pl.DataFrame]) -> Iterator[dg.AssetCheckResul
             pl.col("fwd_return").is_not_null() & (pl.col("label_up") != (pl.col("fwd_return") > 0))
         ).height
         dup = f.height - f["ticker"].n_unique()
-        if wrong or dup or dict(f.schema) != LABELS_SCHEMA:
-            problems.append(
-                f"{key}: {wrong} inconsistent, {dup} duplicate, schema ok={dict(f.schema) == LABELS_SCHEMA}"
-            )
-    yield dg.AssetCheckResult(
-        check_name=CHECK_LABELS_CONSISTENT, passed=not problems,
-        metadata={"problems": dg.MetadataValue.json(problems[:20])},
-    )  # fmt: skip
+        if wrong or dup:
+            problems.append(f"{key}: {wrong} inconsistent, {dup} duplicate")
+        problems += [f"{key}: {p}" for p in schema_mismatches(f, LABELS_SCHEMA)]
+    yield _problems_result(CHECK_LABELS_CONSISTENT, problems)
