@@ -26,11 +26,10 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         # backfill_policy is marked beta; single-run backfills are a deliberate choice here.
         warnings.simplefilter("ignore", dg.BetaWarning)
         partitions = daily_partitions(settings.start_date)
+        live = settings.posts_source == "reddit"
         assets = [
             # live Reddit: raw_posts runs in the `reddit_api` pool (limit in dagster.yaml)
-            *build_ingestion_assets(
-                partitions, posts_pool=REDDIT_POOL if settings.posts_source == "reddit" else None
-            ),
+            *build_ingestion_assets(partitions, posts_pool=REDDIT_POOL if live else None),
             *build_posts_assets(
                 partitions,
                 settings.min_quality,
@@ -40,7 +39,6 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             ),
             *build_feature_assets(partitions, settings.horizon_days),
         ]
-        live = settings.posts_source == "reddit"
         jobs, schedules, sensors = build_ingestion_automation(
             settings.inbox_dir, settings.start_date, live=live
         )

@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     import polars as pl
 
     from tft_assets.lake.storage import list_partitions, read_partitions
-    from tft_assets.posts import summarize_scored
+    from tft_assets.posts.scoring import SUMMARY_COLUMNS, summarize_scored
     from tft_assets.settings import load_settings
 
     if args.days < 1:
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         raise FileNotFoundError(
             f"no scored_posts partitions in {lake} (materialise them first, e.g. `tft-trader demo`)"
         )
-    frame = read_partitions(lake, "scored_posts", keys)
+    frame = read_partitions(lake, "scored_posts", keys, columns=SUMMARY_COLUMNS)
     summary = {
         "partitions": [keys[0], keys[-1]],
         "n_partitions": len(keys),

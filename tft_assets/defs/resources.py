@@ -16,7 +16,13 @@ import polars as pl
 from pydantic import Field, PrivateAttr
 
 from tft_assets.ingest.privacy import DEV_AUTHOR_SALT
-from tft_assets.lake.storage import QUARANTINE_DIR, atomic_write_parquet, partition_path
+from tft_assets.lake.storage import (
+    QUARANTINE_DIR,
+    atomic_write_parquet,
+    list_partitions,
+    partition_path,
+    read_partitions,
+)
 from tft_assets.sources.base import Fetched
 
 
@@ -51,8 +57,6 @@ class LakeResource(dg.ConfigurableResource):
     ) -> pl.DataFrame:
         """Every stored partition of ``asset`` with ``first_key <= key <= last_key`` (None: from
         the first one), concatenated. Used for history windows wider than a partition mapping."""
-        from tft_assets.lake.storage import list_partitions, read_partitions
-
         keys = [
             k
             for k in list_partitions(self.base_url, asset)

@@ -496,7 +496,7 @@ _SENTENCE_PUNCTUATION = r"[.!?][^\s\w]*"
 _SENTENCE_END = _SENTENCE_PUNCTUATION + r"\s"
 #: White space other than the plain space (Unicode ``White_Space``), turned into spaces
 #: before splitting; a literal multi-pattern replace is much faster than a regex.
-_OTHER_WHITE_SPACE: list[str] = [
+OTHER_WHITE_SPACE: list[str] = [
     *"\t\n\x0b\x0c\r\x85\xa0\u1680",
     *(chr(c) for c in range(0x2000, 0x200B)),
     *"\u2028\u2029\u202f\u205f\u3000",
@@ -584,7 +584,7 @@ def score_lexicons(
     tokens = (
         seg.select(
             pl.int_range(pl.len(), dtype=pl.UInt32).alias("seg"),
-            text.str.replace_many(_OTHER_WHITE_SPACE, [" "] * len(_OTHER_WHITE_SPACE))
+            text.str.replace_many(OTHER_WHITE_SPACE, [" "] * len(OTHER_WHITE_SPACE))
             .str.split(" ")
             .alias("tok"),
         )

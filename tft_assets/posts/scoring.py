@@ -140,6 +140,9 @@ def score_posts(
 
     if len(chunks) == 1:
         return score(chunks[0])
+    # one row first, in this thread, so the cached look-up tables (ticker tables, lexicon
+    # frames) are built once rather than by every thread at the same time
+    score(chunks[0].head(1))
     # Chunks are scored side by side: Polars and NumPy release the GIL while they work.
     with ThreadPoolExecutor(max_workers=SCORING_THREADS) as pool:
         parts = list(pool.map(score, chunks))
@@ -198,7 +201,7 @@ def _score_chunk(
     )
     senti = ensemble(*lex.compounds, texts, model)
     ticker_sent = _ticker_sentiment(
-        texts, mentions, per_row, senti.get_column("sentiment"), lex.sentences
+        texts, mentions, per_row, multi, senti.get_column("sentiment"), lex.sentences
     )
     version = model_version(model)
     out = pl.concat(
@@ -214,6 +217,7 @@ def _ticker_sentiment(
     texts: pl.Series,
     mentions: pl.DataFrame,
     per_row: pl.DataFrame,
+    multi: pl.Series,
     post_sentiment: pl.Series,
     sentences: pl.DataFrame,
 ) -> pl.Series:
@@ -221,7 +225,7 @@ def _ticker_sentiment(
     several, the mean stance-lexicon compound of the sentences that mention each ticker
     (``sentences``: ``row``, ``sentence``, ``compound`` from
     :func:`~tft_assets.posts.lexicon.score_lexicons`; a sentence without any sentiment word
-    counts as 0)."""
+    counts as 0). ``multi``: Boolean per row, several tickers."""
     n = texts.len()
     base = pl.DataFrame(
         {"row": pl.arange(0, n, eager=True).cast(pl.UInt32), "post": post_sentiment}
@@ -233,9 +237,9 @@ def _ticker_sentiment(
         .rename({"tickers": "symbol"})
         .with_row_index("order")
     )
-    multi = per_row.filter(pl.col("tickers").list.len() >= 2).get_column("row")
-    if multi.len() > 0:
-        m = mentions.filter(pl.col("row").is_in(multi.implode()))
+    multi_rows = multi.arg_true().cast(pl.UInt32)
+    if multi_rows.len() > 0:
+        m = mentions.filter(pl.col("row").is_in(multi_rows.implode()))
         m = m.with_columns(texts.gather(m.get_column("row")).alias("_t")).select(
             "row",
             "symbol",
@@ -257,6 +261,13 @@ def _ticker_sentiment(
     return out.select(
         pl.col("ts").fill_null(pl.lit([], dtype=pl.List(pl.Float64))).alias("ticker_sentiment")
     ).to_series()
+
+
+#: The columns :func:`summarize_scored` reads (a reader may load only these).
+SUMMARY_COLUMNS = [
+    "quality_tier", "sentiment", "is_quality", "tickers", "quality_score", "quality_degraded",
+    "is_brigaded",
+]  # fmt: skip
 
 
 def summarize_scored(scored: pl.DataFrame, top_n: int = 10) -> dict:

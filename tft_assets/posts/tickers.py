@@ -35,6 +35,7 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 
+from tft_assets.posts.lexicon import OTHER_WHITE_SPACE
 from tft_assets.posts.universe import (
     BLACKLIST,
     STOCK_CONTEXT_PATTERN,
@@ -55,19 +56,10 @@ MAX_TOKEN_CHARS = 40
 #: stay below it ("gme" 2.0, "nok" 2.8, "amc" 3.4).
 DISTINCT_SYMBOL_MAX_ZIPF = 3.5
 
-#: Characters that separate tokens for ticker matching (each is replaced by one space, so
-#: character offsets are preserved).
-_SEPARATORS = r"[\s/,;()\[\]{}|<>*\"“”=+#~^_]"
-#: The same separators as single characters (Unicode ``White_Space`` spelled out), for a
-#: literal multi-pattern replace, which is much faster than the regex.
-_SEPARATOR_CHARS: list[str] = [
-    *"\t\n\x0b\x0c\r\x85\xa0\u1680",
-    *(chr(c) for c in range(0x2000, 0x200B)),
-    *"\u2028\u2029\u202f\u205f\u3000",
-    *'/,;()[]{}|<>*"“”=+#~^_',
-]
-_LEAD = r"^[\"'‘“`]+"
-_TRAIL = r"(?:['’][sS])?[.!?:'’…\-`]*$"
+#: Characters that separate tokens for ticker matching besides the space (Unicode
+#: ``White_Space`` and punctuation), each replaced by one space so character offsets are
+#: kept; a literal multi-pattern replace is much faster than a regex.
+_SEPARATOR_CHARS: list[str] = [*OTHER_WHITE_SPACE, *'/,;()[]{}|<>*"“”=+#~^_']
 _LEAD_CHARS = "\"'‘“`"
 _TRAIL_CHARS = ".!?:'’…-`"
 _POSSESSIVES = ("", "'s", "’s", "'S", "’S")
@@ -84,12 +76,15 @@ _METHOD_RANK = {"cashtag": 0, "symbol": 1, "name": 2}
 
 def _token_frame(texts: pl.Series) -> pl.DataFrame:
     """One row per non-empty token: ``row``, ``tok`` (raw token), ``raw_start`` (char offset),
-    in text order. Separators (:data:`_SEPARATORS`, ``..``) become spaces, keeping offsets."""
-    text = texts.cast(pl.String).fill_null("")
+    in text order. Separators (:data:`_SEPARATOR_CHARS`, ``..``) become spaces, keeping offsets.
+    ``texts``: String, no nulls."""
+    text = texts
     non_ascii = text.str.len_bytes() != text.str.len_chars()
     if non_ascii.any():  # emoji separate tokens too ("🚀GameStop"); one code point, one space
         at = non_ascii.arg_true()
-        text = text.scatter(at, text.gather(at).str.replace_all(r"\p{Extended_Pictographic}", " "))
+        # ``scatter`` writes in place: on a copy, the caller's texts keep their emoji
+        emoji_free = text.gather(at).str.replace_all(r"\p{Extended_Pictographic}", " ")
+        text = text.clone().scatter(at, emoji_free)
     patterns = ["...", "..", "…", *_SEPARATOR_CHARS]  # "XOM…It's": an ellipsis separates
     split = text.str.replace_many(
         patterns, [" " * len(x) for x in patterns], leftmost=True
@@ -260,7 +255,7 @@ def _proper_name_candidates(t: pl.DataFrame, texts: pl.Series, tab: _Tables) -> 
     sentence_start = _sentence_start()
     in_longer_name = _in_longer_name()
     rows = c.get_column("row").unique()
-    sample = texts.cast(pl.String).fill_null("").gather(rows)
+    sample = texts.gather(rows)
     headline = pl.DataFrame(
         {
             "row": rows,
@@ -292,6 +287,7 @@ def extract_mentions(
     """
     if texts.len() == 0:
         return pl.DataFrame(schema=MENTION_SCHEMA)
+    texts = texts.cast(pl.String).fill_null("")  # the helpers below take texts this way
     tab = _tables(universe, frozenset(focus_symbols))
     every = _token_frame(texts)
     if every.height == 0:
@@ -449,7 +445,7 @@ def _drop_ratios(m: pl.DataFrame, texts: pl.Series) -> pl.DataFrame:
     short = m.filter(short_sym)
     if short.height == 0:
         return m
-    text = texts.cast(pl.String).fill_null("").gather(short.get_column("row"))
+    text = texts.gather(short.get_column("row"))
     after = text.str.slice(short.get_column("end"), 1)
     before = text.str.slice((short.get_column("start") - 1).clip(0, None), 1)
 
@@ -470,7 +466,7 @@ def _declared(m: pl.DataFrame, texts: pl.Series) -> pl.DataFrame:
     """Mark a bare upper-case symbol in parentheses right after a capitalised name, the way
     articles and DD posts declare one ("Ford (F)", "Bed Bath & Beyond (BBBY)"): it needs no
     further context and is no shouted word (column ``declared``)."""
-    text = texts.cast(pl.String).fill_null("").gather(m.get_column("row"))
+    text = texts.gather(m.get_column("row"))
     before = text.str.slice((m.get_column("start") - 1).clip(0, None), 1)
     after = text.str.slice(m.get_column("end"), 1)
     declared = (
@@ -593,7 +589,7 @@ def _apply_context(
     m = m.drop("_prev", "_next", "strong", "declared")
     rows = m.filter(pl.col("_risk") & ~pl.col("local")).get_column("row").unique()
     if rows.len() > 0:
-        t = texts.cast(pl.String).fill_null("").gather(rows)
+        t = texts.gather(rows)
         upper = t.str.count_matches(r"[A-Z]")
         lower = t.str.count_matches(r"[a-z]")
         shouting = pl.DataFrame(
@@ -616,7 +612,7 @@ def _apply_context(
     )
     need = need.with_columns(width.alias("_w")).with_row_index("_i")
     rows = need.get_column("row")
-    txt = texts.cast(pl.String).fill_null("").gather(rows)
+    txt = texts.gather(rows)
     win_start = (need.get_column("start") - need.get_column("_w")).clip(0, None)
     win_len = need.get_column("end") + need.get_column("_w") - win_start
     window = pl.DataFrame({"t": txt, "s": win_start, "n": win_len}).select(

@@ -720,16 +720,18 @@ _NO_ALIAS_NAME_RE = re.compile(
 )
 
 
-def _name_words(name: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _name_words(name: str) -> tuple[str, ...]:
     """The words of a company name without legal forms and share-class noise; an
-    apostrophe inside a word goes (McDonald's -> McDonalds)."""
+    apostrophe inside a word goes (McDonald's -> McDonalds). Cached: a universe build asks
+    for each name's words from several places."""
     if _NO_ALIAS_NAME_RE.search(name):
-        return []
+        return ()
     name = re.sub(r"(?<=\w)['’](?=\w)", "", name)
     cleaned = _NAME_NOISE_RE.sub(" ", name.replace("&amp;", "&"))
     cleaned = re.sub(r"(?i)\.com\b", " ", cleaned)  # Amazon.com -> Amazon
     cleaned = re.sub(r"[,.&]", " ", cleaned)
-    return [w for w in cleaned.split() if w]
+    return tuple(cleaned.split())
 
 
 #: Shortest first word of a company name that may stand for the company as a proper noun.
@@ -1069,7 +1071,7 @@ def build_universe(
     # proper-noun first words: word -> symbols claiming it (first claim first)
     claims: dict[str, dict[str, None]] = {}
     large_caps: dict[str, dict[str, None]] = {}
-    not_proper = common_name_words_excluded(common)
+    not_proper = common_name_words_excluded()
     # symbols and aliases a curated source has named (an earlier curated one wins)
     pinned_names: set[str] = set()
     pinned_aliases: set[str] = set()
@@ -1093,7 +1095,7 @@ def build_universe(
             earlier = claims.get(word, {})
             claims[word] = {sym: None, **earlier} if curated else {**earlier, sym: None}
         derived = company_aliases(name, common, single_word)
-        if curated:
+        if curated and single_word != "distinctive":  # "distinctive" derives them already
             # an alias already in use ("facebook") is this company's when a curated source
             # names it so, even where its own ``single_word`` policy would make no such alias
             derived += [
@@ -1164,7 +1166,7 @@ def _company_key(name: str) -> str:
     return " ".join(_name_words(name)[:2]).lower()
 
 
-def common_name_words_excluded(common: frozenset[str]) -> frozenset[str]:
+def common_name_words_excluded() -> frozenset[str]:
     """Words that never name a company as a proper noun on their own: generic name words
     (``Target``, ``Block``, ``American``), blacklisted and slang words, platforms, stop words.
     Sentiment words of the lexicon (``amazon`` has a valence) are not excluded."""

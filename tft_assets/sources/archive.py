@@ -504,7 +504,7 @@ def _derived_ids(created: pl.Series, body: pl.Series) -> pl.Series:
 def _map_csv(
     df: pl.DataFrame, fmt: ArchiveFormat, *, source: str, undated: Undated, subreddit: str | None
 ) -> pl.DataFrame:
-    df = df.rename({c: c.strip().lstrip("\ufeff").lower() for c in df.columns})
+    df = df.rename({c: c.strip().lower() for c in df.columns})
     if fmt == "reddit_csv":
         return reddit_json_to_contract(df, source=source, subreddit=subreddit)
     if fmt == "kaggle_csv":

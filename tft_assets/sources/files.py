@@ -52,7 +52,7 @@ REQUIRED_PRICE_COLUMNS: tuple[str, ...] = ("date", "ticker", "open", "high", "lo
 
 
 def _normalise(name: str) -> str:
-    return name.strip().lstrip("\ufeff").lower().replace(" ", "_").replace("-", "_")
+    return name.strip().lower().replace(" ", "_").replace("-", "_")
 
 
 def _read_raw(path: Path) -> pl.DataFrame:

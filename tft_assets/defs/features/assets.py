@@ -19,7 +19,6 @@ from tft_assets.defs.partitions import daily_asset_options
 from tft_assets.defs.resources import LakeResource
 from tft_assets.features import (
     FEATURE_NAMES,
-    LABELS_SCHEMA,
     FeatureConfig,
     LabelsNotReadyError,
     build_feature_snapshots,
@@ -133,17 +132,15 @@ def build_feature_assets(partitions: dg.PartitionsDefinition, horizon_days: int)
         days = _days(keys)
         first = (days[0] - dt.timedelta(days=window_calendar_days())).isoformat()
         history = lake.read_range("feature_snapshots", first, keys[-1])
-        out, dropped = {}, {}
+        out, dropped, windows = {}, {}, 0
         for seq in iter_sequences(history, days) if history.height else ():
             out[seq.end_date.isoformat()] = seq.to_frame()
             dropped[seq.end_date.isoformat()] = seq.dropped
+            windows += seq.X.shape[0]
         empty = next((f.clear() for f in out.values()), None)
         frames = {k: out.get(k, empty if empty is not None else pl.DataFrame()) for k in keys}
         meta = {
-            "sequences": sum(
-                f.select(pl.struct("ticker", "end_date").n_unique()).item() if f.height else 0
-                for f in frames.values()
-            ),
+            "sequences": windows,
             "dropped_over_missing_limit": sum(dropped.values()),
             "row_count": dg.MetadataValue.int(sum(f.height for f in frames.values())),
         }
@@ -171,9 +168,7 @@ def build_feature_assets(partitions: dg.PartitionsDefinition, horizon_days: int)
                 f"prices {horizon_days} sessions later, which are not in the lake yet"
             )
         frames = {d.isoformat(): known[d] for d in days}
-        all_rows = (
-            pl.concat(list(frames.values())) if frames else pl.DataFrame(schema=LABELS_SCHEMA)
-        )
+        all_rows = pl.concat(list(frames.values()))  # keys, hence frames, are never empty
         meta = {
             "row_count": dg.MetadataValue.int(all_rows.height),
             "horizon_sessions": horizon_days,

@@ -6,7 +6,7 @@ import dagster as dg
 import polars as pl
 
 from tft_assets.defs.metadata import schema_mismatches
-from tft_assets.features import FEATURE_NAMES, LABELS_SCHEMA, SNAPSHOT_SCHEMA
+from tft_assets.features import FEATURE_NAMES, LABELS_SCHEMA, SNAPSHOT_SCHEMA, FeatureConfig
 
 PREVIEW_FEATURES = (
     "ret_1d",
@@ -33,7 +33,8 @@ FEATURE_SNAPSHOT_CHECKS = [
     ),
     dg.AssetCheckSpec(
         CHECK_FEATURE_SNAPSHOTS_CORRELATED, asset="feature_snapshots", blocking=False,
-        description="Feature pairs with |corr| > 0.95 across tickers (warning).",
+        description=f"Feature pairs with |corr| > {FeatureConfig().corr_threshold:g} across tickers "
+        "(warning).",
     ),
     dg.AssetCheckSpec(
         CHECK_FEATURE_SNAPSHOTS_MISSING, asset="feature_snapshots", blocking=False,
@@ -81,7 +82,7 @@ def feature_snapshot_checks(snaps: dict) -> Iterator[dg.AssetCheckResult]:
     pairs = sorted({(a, b) for s in snaps.values() for a, b, _ in s.correlated_pairs})
     yield dg.AssetCheckResult(
         check_name=CHECK_FEATURE_SNAPSHOTS_CORRELATED, passed=not pairs, severity=dg.AssetCheckSeverity.WARN,
-        metadata={"pairs_over_0.95": dg.MetadataValue.json([list(p) for p in pairs[:30]]), "n_pairs": len(pairs)},
+        metadata={"pairs_over_threshold": dg.MetadataValue.json([list(p) for p in pairs[:30]]), "n_pairs": len(pairs)},
     )  # fmt: skip
     frames = [s.frame for s in snaps.values() if s.frame.height]
     mean_missing = float(pl.concat(frames)["missing_pct"].mean()) if frames else 0.0

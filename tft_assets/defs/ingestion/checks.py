@@ -8,7 +8,7 @@ import dagster as dg
 import polars as pl
 
 from tft_assets.defs.metadata import schema_mismatches
-from tft_assets.schemas import RAW_POSTS_SCHEMA, RAW_PRICES_SCHEMA
+from tft_assets.schemas import RAW_POSTS_SCHEMA, RAW_PRICES_SCHEMA, ground_truth_columns
 
 CHECK_RAW_POSTS_SCHEMA = "check_raw_posts_schema"
 CHECK_RAW_POSTS_UNIQUE_IDS = "check_raw_posts_unique_ids"
@@ -81,7 +81,7 @@ def gx_result(name: str, frames: dict[str, pl.DataFrame], suite: str) -> dg.Asse
 
     non_empty = [f for f in frames.values() if f.height]
     frame = pl.concat(non_empty, how="vertical") if non_empty else next(iter(frames.values()))
-    result = validate_with_gx(frame.drop([c for c in frame.columns if c.startswith("gt_")]), suite)
+    result = validate_with_gx(frame.drop(ground_truth_columns(frame)), suite)
     meta = result.to_metadata()
     # Any failed expectation fails the check; only failures of expectations that protect
     # downstream correctness (the suite's blocking set) are errors that stop downstream assets.

@@ -6,9 +6,11 @@ import datetime as dt
 import dagster as dg
 from pydantic import Field
 
+from tft_assets.calendar import MARKET_TZ
 from tft_assets.defs.resources import LakeResource
 from tft_assets.ingest.retention import RETAINED_ASSETS, expired_partitions
 from tft_assets.lake.storage import QUARANTINE_DIR, list_partitions, partition_path
+from tft_assets.settings import MARKET_TIMEZONE
 
 RETENTION_JOB = "retention_job"
 
@@ -30,12 +32,10 @@ def build_retention(retention_days: int, live: bool) -> tuple[list, list]:
     def apply_retention(
         context: dg.OpExecutionContext, config: RetentionConfig, lake: LakeResource
     ) -> None:
-        from zoneinfo import ZoneInfo
-
         today = (
             dt.date.fromisoformat(config.today)
             if config.today
-            else dt.datetime.now(ZoneInfo("America/New_York")).date()
+            else dt.datetime.now(MARKET_TZ).date()
         )
         for asset in RETAINED_ASSETS:
             keys = expired_partitions(
@@ -76,7 +76,7 @@ def build_retention(retention_days: int, live: bool) -> tuple[list, list]:
         name="retention_daily",
         job=retention_job,
         cron_schedule="0 3 * * *",
-        execution_timezone="America/New_York",
+        execution_timezone=MARKET_TIMEZONE,
         default_status=dg.DefaultScheduleStatus.RUNNING
         if live
         else dg.DefaultScheduleStatus.STOPPED,
