@@ -46,7 +46,12 @@ def instance():
 
 
 def materialize(
-    defs: dg.Definitions, keys: list[str], start: str, end: str | None, instance
+    defs: dg.Definitions,
+    keys: list[str],
+    start: str,
+    end: str | None,
+    instance,
+    run_config: dict | None = None,
 ) -> dg.ExecuteInJobResult:
     """Materialise ``keys`` for one partition (``end is None``) or a single-run range."""
     tags = {}
@@ -65,6 +70,7 @@ def materialize(
         instance=instance,
         partition_key=partition_key,
         tags=tags,
+        run_config=run_config,
         raise_on_error=False,
     )
 

@@ -26,45 +26,32 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import warnings
 
+    import dagster as dg
+
     from tft_assets.definitions import build_definitions
-    from tft_assets.defs.ingestion.automation import ASSET_OF_KIND, CONFIG_FIELD_OF_KIND
-    from tft_assets.defs.runner import (
-        check_evaluations,
-        dagster_instance,
-        failure_message,
-        materialize_with_config,
-    )
-    from tft_assets.ingest.inbox import date_range
+    from tft_assets.defs.ingestion.automation import ASSET_OF_KIND, inbox_run_config
+    from tft_assets.defs.runner import dagster_instance, run_range
+    from tft_assets.ingest.inbox import import_window
     from tft_assets.settings import load_settings
 
     warnings.filterwarnings("ignore", category=Warning, module="dagster")
     path: Path = args.file
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
-    window = date_range(args.kind, path)
-    if window is None:
-        raise ValueError(f"{path.name}: no dated rows to import")
     settings = load_settings()
-    start, end = max(window[0], settings.start_date), window[1]
-    if end < start:
-        raise ValueError(
-            f"{path.name} ends on {end}, before the first partition {settings.start_date} (TFT_START_DATE)"
-        )
+    start, end = import_window(args.kind, path, settings.start_date)
     asset = ASSET_OF_KIND[args.kind]
-    run_config = {
-        "ops": {asset: {"config": {CONFIG_FIELD_OF_KIND[args.kind]: [str(path.resolve())]}}}
-    }
-    result = materialize_with_config(
-        build_definitions(settings), asset, start, end, run_config, dagster_instance()
+    result = run_range(
+        build_definitions(settings),
+        [dg.AssetKey(asset)],
+        start,
+        end,
+        dagster_instance(),
+        inbox_run_config(args.kind, path),
     )
     if not result.success:
-        raise RuntimeError(
-            f"import of {path.name} failed: {failure_message(result)} (run {result.run_id})"
-        )
-    meta = {
-        k: getattr(v, "value", v)
-        for k, v in result.asset_materializations_for_node(asset)[0].metadata.items()
-    }
+        raise RuntimeError(f"import of {path.name} failed: {result.error} (run {result.run_id})")
+    meta = result.metadata[asset]
     summary = {
         "file": path.name,
         "asset": asset,
@@ -74,9 +61,7 @@ def run(args: argparse.Namespace) -> int:
         "quarantined": meta.get("quarantined_rows"),
         "run_id": result.run_id,
     }
-    summary["checks_failed"] = sorted(
-        n for n, c in check_evaluations(result).items() if not c.passed
-    )
+    summary["checks_failed"] = sorted(n for n, ok in result.checks.items() if not ok)
     if args.json:
         print(json.dumps(summary))
     else:

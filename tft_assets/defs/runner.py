@@ -90,53 +90,62 @@ def materialize_range(
 ) -> list[StageResult]:
     """Materialise all assets for partitions ``start..end`` (or ``range_of`` per asset), one run
     per stage; stop at the first failed stage."""
-    import time
-
-    assets = list(defs.assets or [])
-    resources = dict(defs.resources or {})
     results = []
     for stage in stages(defs, start, end, range_of):
-        keys = list(stage.keys)
-        t0 = time.perf_counter()
-        res = dg.materialize(
-            assets,
-            selection=keys,
-            resources=resources,
-            instance=instance,
-            run_config=QUIET_LOGGING,
-            tags={
-                RANGE_START_TAG: stage.start.isoformat(),
-                RANGE_END_TAG: stage.end.isoformat(),
-                "tft/launched_by": "tft-trader",
-            },
-            raise_on_error=False,
-        )
-        rows, meta = {}, {}
-        for event in res.get_asset_materialization_events():
-            mat = event.event_specific_data.materialization
-            name = mat.asset_key.to_user_string()
-            md = {k: _metadata_value(v) for k, v in mat.metadata.items()}
-            meta[name] = md
-            rows[name] = int(md.get("rows_written", md.get("row_count", 0)) or 0)
-        checks = {name: ev.passed for name, ev in check_evaluations(res).items()}
-        outcome = StageResult(
-            assets=tuple(k.to_user_string() for k in keys),
-            success=res.success,
-            run_id=res.run_id,
-            seconds=time.perf_counter() - t0,
-            start=stage.start,
-            end=stage.end,
-            error=None if res.success else failure_message(res),
-            rows=rows,
-            checks=checks,
-            metadata=meta,
-        )
+        outcome = run_range(defs, list(stage.keys), stage.start, stage.end, instance)
         results.append(outcome)
         if on_stage:
             on_stage(outcome)
-        if not res.success:
+        if not outcome.success:
             break
     return results
+
+
+def run_range(
+    defs: dg.Definitions,
+    keys: list[dg.AssetKey],
+    start: dt.date,
+    end: dt.date,
+    instance: dg.DagsterInstance,
+    run_config: dict | None = None,
+) -> StageResult:
+    """One single-run backfill of ``keys`` over ``start..end`` (``run_config`` added to the
+    quiet logging), summarised: rows, metadata and check outcomes per asset."""
+    import time
+
+    t0 = time.perf_counter()
+    res = dg.materialize(
+        list(defs.assets or []),
+        selection=keys,
+        resources=dict(defs.resources or {}),
+        instance=instance,
+        run_config={**QUIET_LOGGING, **(run_config or {})},
+        tags={
+            RANGE_START_TAG: start.isoformat(),
+            RANGE_END_TAG: end.isoformat(),
+            "tft/launched_by": "tft-trader",
+        },
+        raise_on_error=False,
+    )
+    rows, meta = {}, {}
+    for event in res.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        name = mat.asset_key.to_user_string()
+        md = {k: _metadata_value(v) for k, v in mat.metadata.items()}
+        meta[name] = md
+        rows[name] = int(md.get("rows_written", md.get("row_count", 0)) or 0)
+    return StageResult(
+        assets=tuple(k.to_user_string() for k in keys),
+        success=res.success,
+        run_id=res.run_id,
+        seconds=time.perf_counter() - t0,
+        start=start,
+        end=end,
+        error=None if res.success else failure_message(res),
+        rows=rows,
+        checks={name: ev.passed for name, ev in check_evaluations(res).items()},
+        metadata=meta,
+    )
 
 
 def check_evaluations(result: Any) -> dict[str, Any]:
@@ -159,26 +168,6 @@ def dagster_instance() -> dg.DagsterInstance:
         home.mkdir(parents=True, exist_ok=True)
         os.environ["DAGSTER_HOME"] = str(home)
     return dg.DagsterInstance.get()
-
-
-def materialize_with_config(
-    defs: dg.Definitions,
-    asset: str,
-    start: dt.date,
-    end: dt.date,
-    run_config: dict,
-    instance: dg.DagsterInstance,
-) -> Any:
-    """One single-run backfill of ``asset`` over ``start..end`` with ``run_config``."""
-    return dg.materialize(
-        list(defs.assets or []),
-        selection=[dg.AssetKey(asset)],
-        resources=dict(defs.resources or {}),
-        instance=instance,
-        run_config={**QUIET_LOGGING, **run_config},
-        tags={RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat()},
-        raise_on_error=False,
-    )
 
 
 def failure_message(result: Any) -> str:

@@ -13,17 +13,10 @@ import polars as pl
 from tft_assets.settings import MARKET_TIMEZONE
 
 INBOX_KINDS = ("posts", "prices")
+#: File endings the archive readers take (compressed files by their last suffix).
 ARCHIVE_SUFFIXES = (
-    ".csv",
-    ".csv.gz",
-    ".parquet",
-    ".ndjson",
-    ".jsonl",
-    ".json",
-    ".zst",
-    ".ndjson.zst",
-    ".gz",
-)
+    ".csv", ".parquet", ".pq", ".ndjson", ".jsonl", ".json", ".zst", ".zstd", ".gz", ".gzip",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -83,3 +76,18 @@ def date_range(kind: str, path: str | Path) -> tuple[dt.date, dt.date] | None:
     if kind not in INBOX_KINDS:
         raise ValueError(f"unknown inbox kind {kind!r}")
     return posts_date_range(path) if kind == "posts" else prices_date_range(path)
+
+
+def import_window(kind: str, path: Path, first_day: dt.date) -> tuple[dt.date, dt.date]:
+    """The daily partitions an import of ``path`` fills: the days its rows cover, from
+    ``first_day`` (the first partition) on. A file with nothing to import is a one-line
+    ``ValueError``."""
+    window = date_range(kind, path)
+    if window is None:
+        raise ValueError(f"{path.name}: no dated rows to import")
+    start, end = max(window[0], first_day), window[1]
+    if end < start:
+        raise ValueError(
+            f"{path.name} ends on {end}, before the first partition {first_day} (TFT_START_DATE)"
+        )
+    return start, end

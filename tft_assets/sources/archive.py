@@ -757,7 +757,8 @@ class ArchivePostsSource:
 
     ``fetch_posts`` streams every file and keeps rows with ``start_utc <= created_utc <
     end_utc``. Rows without a timestamp cannot belong to a window: they are counted in the
-    file's note (import the file with ``tft-trader import-posts`` to quarantine them).
+    file's note, or, with ``keep_undated`` (``tft-trader import-posts``), passed on for
+    ingestion to quarantine.
     """
 
     def __init__(
@@ -767,8 +768,10 @@ class ArchivePostsSource:
         batch_rows: int = DEFAULT_BATCH_ROWS,
         undated: Undated = "null",
         subreddit: str | None = None,
+        keep_undated: bool = False,
     ) -> None:
         self.paths = paths
+        self.keep_undated = keep_undated
         self.batch_rows = batch_rows
         self.undated: Undated = undated
         self.subreddit = subreddit
@@ -796,9 +799,10 @@ class ArchivePostsSource:
                 stats=stats,
             ):
                 undated_rows += batch["created_utc"].null_count()
-                window = batch.filter(
-                    (pl.col("created_utc") >= start) & (pl.col("created_utc") < end)
-                )
+                in_window = (pl.col("created_utc") >= start) & (pl.col("created_utc") < end)
+                if self.keep_undated:
+                    in_window = in_window | pl.col("created_utc").is_null()
+                window = batch.filter(in_window)
                 kept += window.height
                 if window.height:
                     frames.append(window)
@@ -806,7 +810,8 @@ class ArchivePostsSource:
             if kept == 0:
                 parts.append(f"no rows in {start:%Y-%m-%d %H:%M}..{end:%Y-%m-%d %H:%M} UTC")
             if undated_rows:
-                parts.append(f"{undated_rows} rows without a timestamp skipped")
+                fate = "passed on" if self.keep_undated else "skipped"
+                parts.append(f"{undated_rows} rows without a timestamp {fate}")
             if stats.malformed_lines:
                 parts.append(f"{stats.malformed_lines} malformed JSON lines (kept as id-less rows)")
             if (note := format_note(stats.format)) is not None and kept:

@@ -87,3 +87,14 @@ def test_dagster_definitions_validate_cli(tmp_path):
         env=env,
     )
     assert out.returncode == 0, out.stderr[-2000:]
+
+
+def test_every_environment_variable_is_in_the_readme_table():
+    from tft_assets.settings import ENV_VARS
+
+    table = [
+        line for line in (REPO / "README.md").read_text().splitlines() if line.startswith("| `")
+    ]
+    names = [n.strip() for key in ENV_VARS for n in key.split("/")]
+    missing = [n for n in names if not any(f"`{n}`" in line.split("|")[1] for line in table)]
+    assert not missing, f"README variables table lacks {missing}"

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from tft_assets.definitions import build_definitions
-from tft_assets.defs.runner import check_evaluations, materialize_with_config
+from tft_assets.defs.runner import check_evaluations, run_range
 from tft_assets.lake.storage import list_partitions, read_partitions
 from tft_assets_tests.conftest import day, materialize, real_file
 
@@ -97,8 +97,8 @@ def test_inbox_sensor_launches_one_run_per_file_exactly_once(settings, instance,
 
     # the request, executed, ingests the file
     config = req.run_config
-    result = materialize_with_config(
-        defs, "raw_prices", day("2021-01-04"), day("2021-01-29"), config, instance
+    result = run_range(
+        defs, [dg.AssetKey("raw_prices")], day("2021-01-04"), day("2021-01-29"), instance, config
     )
     assert result.success
     assert read_partitions(settings.lake_url, "raw_prices", ["2021-01-27"]).height > 0
@@ -129,7 +129,7 @@ def test_gx_check_blocks_on_planted_bad_rows(settings, instance, tmp_path):
     GX suite; the blocking failure stops scored_posts from running in the same run."""
     import datetime as dt
 
-    from tft_assets.schemas import SOURCE_POSTS_SCHEMA
+    from tft_assets.schemas import SOURCE_POSTS_SCHEMA, conform
 
     n = 10
     rows = pl.DataFrame(
@@ -147,41 +147,13 @@ def test_gx_check_blocks_on_planted_bad_rows(settings, instance, tmp_path):
             "num_comments": [1] * n,
             "source": ["test"] * n,
         }
-    ).select(
-        [
-            pl.col(c).cast(t)
-            if c
-            in (
-                "post_id",
-                "kind",
-                "subreddit",
-                "author",
-                "created_utc",
-                "title",
-                "body",
-                "url",
-                "score",
-                "upvote_ratio",
-                "num_comments",
-                "source",
-            )
-            else pl.lit(None, t).alias(c)
-            for c, t in SOURCE_POSTS_SCHEMA.items()
-        ]
     )
+    rows = conform(rows, SOURCE_POSTS_SCHEMA)
     path = tmp_path / "bad.parquet"
     rows.write_parquet(path)
     defs = build_definitions(settings)
     config = {"ops": {"raw_posts": {"config": {"archive_files": [str(path)]}}}}
-    result = dg.materialize(
-        list(defs.assets),
-        selection=[dg.AssetKey("raw_posts"), dg.AssetKey("scored_posts")],
-        resources=dict(defs.resources),
-        instance=instance,
-        partition_key="2024-03-05",
-        run_config=config,
-        raise_on_error=False,
-    )
+    result = materialize(defs, ["raw_posts", "scored_posts"], "2024-03-05", None, instance, config)
     gx = check_evaluations(result)["check_raw_posts_gx_suite"]
     assert gx.passed is False and gx.severity == dg.AssetCheckSeverity.ERROR
     failed = gx.metadata["failed_expectations"].value

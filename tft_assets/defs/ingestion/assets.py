@@ -11,11 +11,16 @@ from tft_assets.calendar import trading_days
 from tft_assets.defs.ingestion import checks
 from tft_assets.defs.metadata import counts_json, md_table
 from tft_assets.defs.partitions import daily_asset_options
-from tft_assets.defs.resources import LakeResource, PostsResource, PricesResource, PrivacyResource
+from tft_assets.defs.resources import (
+    FilePricesResource,
+    LakeResource,
+    PostsResource,
+    PricesResource,
+    PrivacyResource,
+)
 from tft_assets.ingest import IngestResult, ingest_posts, ingest_prices
 from tft_assets.ingest.posts import utc_window
 from tft_assets.schemas import ground_truth_columns
-from tft_assets.sources.base import Fetched
 
 INGESTION_GROUP = "ingestion"
 OWNERS = ["team:data-platform"]
@@ -35,28 +40,6 @@ class RawPricesConfig(dg.Config):
         description="Ingest every ticker of these OHLCV files instead of the configured prices source "
         "(used by import-prices and the inbox sensor).",
     )
-
-
-def _archive_posts(files: list[str], start: dt.datetime, end: dt.datetime) -> Fetched:
-    """Every row of ``files`` in ``[start, end)`` plus the undated ones (which ingestion quarantines)."""
-    from tft_assets.sources.archive import iter_posts_file
-
-    frames = [
-        batch.filter(
-            pl.col("created_utc").is_null()
-            | pl.col("created_utc").is_between(start, end, closed="left")
-        )
-        for path in files
-        for batch in iter_posts_file(path)
-    ]
-    return Fetched(pl.concat(frames, how="vertical") if frames else pl.DataFrame(), {})
-
-
-def _file_prices(files: list[str], start: dt.date, end: dt.date) -> Fetched:
-    from tft_assets.sources.files import read_prices_file
-
-    frames = [read_prices_file(p).filter(pl.col("date").is_between(start, end)) for p in files]
-    return Fetched(pl.concat(frames, how="vertical") if frames else pl.DataFrame(), {})
 
 
 def _run_metadata(
@@ -99,8 +82,12 @@ def build_ingestion_assets(
     ) -> Iterator[dg.Output | dg.AssetCheckResult]:
         keys = list(context.partition_keys)
         start, end = utc_window(keys)
-        if config.archive_files:
-            fetched = _archive_posts(config.archive_files, start, end)
+        if config.archive_files:  # undated rows go on, to the quarantine
+            from tft_assets.sources.archive import ArchivePostsSource
+
+            fetched = ArchivePostsSource(config.archive_files, keep_undated=True).fetch_posts(
+                start, end
+            )
         else:
             fetched = posts.fetch_posts(start, end)
         result = ingest_posts(fetched.frame, keys, author_salt=privacy.salt(context.log))
@@ -124,10 +111,9 @@ def build_ingestion_assets(
         keys = list(context.partition_keys)
         days = [dt.date.fromisoformat(k) for k in keys]
         sessions = [d.isoformat() for d in trading_days(days[0], days[-1])]
-        if config.price_files:
-            fetched = _file_prices(config.price_files, days[0], days[-1])
-        else:
-            fetched = prices.fetch_prices(days[0], days[-1]) if sessions else None
+        if config.price_files:  # every ticker of these files
+            prices = FilePricesResource(paths=config.price_files)
+        fetched = prices.fetch_prices(days[0], days[-1]) if sessions else None
         frame = fetched.frame if fetched is not None else pl.DataFrame()
         result = ingest_prices(frame, keys, sessions)
         q_rows = lake.write_quarantine("raw_prices", result.quarantine)
@@ -138,11 +124,6 @@ def build_ingestion_assets(
         if len(keys) == 1 and non_sessions:
             meta["note"] = f"{keys[0]} is not an NYSE trading day: empty partition by design"
         yield dg.Output(result.partitions, metadata=meta)
-        watch = (
-            prices.watchlist()
-            if not config.price_files
-            else sorted(set(frame.get_column("ticker").to_list()) if frame.height else [])
-        )
-        yield from checks.raw_prices_checks(result.partitions, watch, set(sessions))
+        yield from checks.raw_prices_checks(result.partitions, prices.watchlist(), set(sessions))
 
     return [raw_posts, raw_prices]

@@ -7,12 +7,18 @@ from pathlib import Path
 import dagster as dg
 
 from tft_assets.defs.runner import RANGE_END_TAG, RANGE_START_TAG
-from tft_assets.ingest.inbox import date_range, scan_inbox
+from tft_assets.ingest.inbox import import_window, scan_inbox
 
 INGESTION_JOB = "ingestion_job"
 MAX_REMEMBERED_FILES = 5000
 ASSET_OF_KIND = {"posts": "raw_posts", "prices": "raw_prices"}
 CONFIG_FIELD_OF_KIND = {"posts": "archive_files", "prices": "price_files"}
+
+
+def inbox_run_config(kind: str, path: Path) -> dict:
+    """Run config that makes the file's asset ingest ``path`` instead of its configured source."""
+    asset = ASSET_OF_KIND[kind]
+    return {"ops": {asset: {"config": {CONFIG_FIELD_OF_KIND[kind]: [str(path.resolve())]}}}}
 
 
 def inbox_run_request(
@@ -28,9 +34,7 @@ def inbox_run_request(
             RANGE_END_TAG: end.isoformat(),
             "tft/inbox_file": path.name,
         },
-        run_config={
-            "ops": {asset: {"config": {CONFIG_FIELD_OF_KIND[kind]: [str(path.resolve())]}}}
-        },
+        run_config=inbox_run_config(kind, path),
     )
 
 
@@ -70,23 +74,13 @@ def build_ingestion_automation(
             seen.append(item.key)
             seen_set.add(item.key)
             try:
-                window = date_range(item.kind, item.path)
-            except (
-                Exception
-            ) as exc:  # a broken file must not stop the sensor: report it and move on
+                start, end = import_window(item.kind, item.path, first_day)
+            except ValueError as exc:  # nothing to import
+                context.log.warning(f"inbox file skipped: {exc}")
+                continue
+            except Exception as exc:  # a broken file must not stop the sensor: report, move on
                 context.log.error(
                     f"inbox file {item.path.name} skipped: {type(exc).__name__}: {exc}"
-                )
-                continue
-            if window is None:
-                context.log.warning(
-                    f"inbox file {item.path.name} has no dated rows; nothing to ingest"
-                )
-                continue
-            start, end = max(window[0], first_day), window[1]
-            if end < start:
-                context.log.warning(
-                    f"inbox file {item.path.name} ends before the first partition {first_day}"
                 )
                 continue
             requests.append(inbox_run_request(item.kind, item.path, item.key, start, end))
