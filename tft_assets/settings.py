@@ -47,11 +47,10 @@ ENV_VARS: dict[str, str] = {
 }
 
 
-def _listing_entries(value: str) -> tuple[str, ...]:
-    """Comma-separated listing files, plain or dated (``2021-02-28=path``); dates checked."""
+def _listing_entries(entries: tuple[str, ...]) -> tuple[str, ...]:
+    """Listing files, plain or dated (``2021-02-28=path``), with their dates checked."""
     from tft_assets.posts.universe import parse_listing_entry
 
-    entries = tuple(f.strip() for f in value.split(",") if f.strip())
     for entry in entries:
         try:
             parse_listing_entry(entry)
@@ -63,6 +62,11 @@ def _listing_entries(value: str) -> tuple[str, ...]:
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name, "").strip()
     return value or default
+
+
+def _csv(name: str, default: str = "") -> tuple[str, ...]:
+    """A comma-separated variable as a tuple of its non-empty, stripped items."""
+    return tuple(x.strip() for x in _env(name, default).split(",") if x.strip())
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,9 @@ class Settings:
     min_quality: float = 30.0
     universe_files: tuple[str, ...] = ()
     bundled_listings: bool = True
+    subreddits: tuple[str, ...] = ("wallstreetbets",)
+    archive_posts: tuple[str, ...] = ()
+    prices_files: tuple[str, ...] = ()
 
     @property
     def mlflow_tracking_uri(self) -> str:
@@ -102,7 +109,7 @@ def load_settings() -> Settings:
         start = dt.date.fromisoformat(_env("TFT_START_DATE", DEFAULT_START_DATE))
     except ValueError as exc:
         raise ValueError(f"TFT_START_DATE must be YYYY-MM-DD: {exc}") from None
-    watch = tuple(t.strip().upper() for t in _env("TFT_WATCHLIST", "").split(",") if t.strip())
+    watch = tuple(t.upper() for t in _csv("TFT_WATCHLIST"))
     return Settings(
         data_dir=data_dir,
         lake_url=lake_url,
@@ -117,6 +124,9 @@ def load_settings() -> Settings:
         retention_days=int(_env("TFT_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))),
         sentiment_model=_env("TFT_SENTIMENT_MODEL", "lexicon").lower(),
         min_quality=float(_env("TFT_MIN_QUALITY", "30")),
-        universe_files=_listing_entries(_env("TFT_TICKER_UNIVERSE_FILES", "")),
+        universe_files=_listing_entries(_csv("TFT_TICKER_UNIVERSE_FILES")),
         bundled_listings=_env("TFT_TICKER_BUNDLED_LISTINGS", "1") not in ("0", "false", "no"),
+        subreddits=_csv("TFT_SUBREDDITS", "wallstreetbets"),
+        archive_posts=_csv("TFT_ARCHIVE_POSTS"),
+        prices_files=_csv("TFT_PRICES_FILES"),
     )

@@ -30,11 +30,10 @@ def _optional_env(name: str) -> dg.EnvVar | None:
     return dg.EnvVar(name) if os.environ.get(name) else None
 
 
-def _paths(var: str) -> list[str]:
-    value = os.environ.get(var, "").strip()
-    if not value:
+def _paths(var: str, paths: tuple[str, ...]) -> list[str]:
+    if not paths:
         raise ValueError(f"{var} is not set: name the files (comma-separated paths or globs)")
-    return [p.strip() for p in value.split(",") if p.strip()]
+    return list(paths)
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:
@@ -56,14 +55,10 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             user_agent=dg.EnvVar("REDDIT_USER_AGENT"),
             username=_optional_env("REDDIT_USERNAME"),
             password=_optional_env("REDDIT_PASSWORD"),
-            subreddits=[
-                s.strip()
-                for s in os.environ.get("TFT_SUBREDDITS", "wallstreetbets").split(",")
-                if s.strip()
-            ],
+            subreddits=list(settings.subreddits),
         )
     elif settings.posts_source == "archive":
-        posts = ArchivePostsResource(paths=_paths("TFT_ARCHIVE_POSTS"))
+        posts = ArchivePostsResource(paths=_paths("TFT_ARCHIVE_POSTS", settings.archive_posts))
     else:
         raise ValueError(
             f"TFT_POSTS_SOURCE={settings.posts_source!r} is not one of {', '.join(POSTS_SOURCES)}"
@@ -78,7 +73,8 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         prices = YahooPricesResource(tickers=list(settings.watchlist))
     elif settings.prices_source == "files":
         prices = FilePricesResource(
-            paths=_paths("TFT_PRICES_FILES"), tickers=list(settings.watchlist)
+            paths=_paths("TFT_PRICES_FILES", settings.prices_files),
+            tickers=list(settings.watchlist),
         )
     else:
         raise ValueError(

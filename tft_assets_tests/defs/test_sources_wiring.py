@@ -74,12 +74,13 @@ def test_inbox_sensor_launches_one_run_per_file_exactly_once(settings, instance,
     (inbox / ".partial.csv").write_text("incomplete")  # hidden files are ignored
 
     ctx = dg.build_sensor_context(instance=instance, definitions=defs)
-    requests = sensor.evaluate_tick(ctx).run_requests
+    tick = sensor.evaluate_tick(ctx)
+    requests = tick.run_requests
     assert len(requests) == 1
     req = requests[0]
     assert req.partition_key_range == dg.PartitionKeyRange("2021-01-04", "2021-01-29")
     assert req.asset_selection == [dg.AssetKey("raw_prices")]
-    cursor = sensor.evaluate_tick(ctx).cursor
+    cursor = tick.cursor
 
     again = sensor.evaluate_tick(
         dg.build_sensor_context(instance=instance, definitions=defs, cursor=cursor)
@@ -194,13 +195,17 @@ def test_nightly_schedule_ingests_the_previous_day(settings):
 
 
 def test_files_prices_source_from_the_environment(settings, instance, monkeypatch, tmp_path):
-    monkeypatch.setenv("TFT_PRICES_FILES", str(_gme_jan_2021(tmp_path)))
+    from tft_assets.settings import load_settings
+
+    prices_file = _gme_jan_2021(tmp_path)
+    monkeypatch.setenv("TFT_PRICES_FILES", str(prices_file))
+    assert load_settings().prices_files == (str(prices_file),)
     defs = build_definitions(
-        dataclasses.replace(settings, prices_source="files", start_date=day("2021-01-01"))
+        dataclasses.replace(load_settings(), prices_source="files", start_date=day("2021-01-01"))
     )
     assert materialize(defs, ["raw_prices"], "2021-01-05", None, instance).success
     stored = read_partitions(settings.lake_url, "raw_prices", ["2021-01-05"])
-    expected = pl.read_csv(_gme_jan_2021(tmp_path), try_parse_dates=True).filter(
+    expected = pl.read_csv(prices_file, try_parse_dates=True).filter(
         pl.col("date") == day("2021-01-05")
     )
     assert sorted(stored["ticker"].to_list()) == sorted(expected["ticker"].to_list())
