@@ -40,10 +40,15 @@ class LakeResource(dg.ConfigurableResource):
 
     base_url: str = Field(description="Lake root: a local path or any fsspec URL.")
 
+    @property
+    def quarantine_url(self) -> str:
+        """Root of the quarantine files (same layout as the lake: asset/key.parquet)."""
+        return f"{self.base_url.rstrip('/')}/{QUARANTINE_DIR}"
+
     def write_quarantine(self, asset: str, partitions: dict[str, pl.DataFrame]) -> dict[str, int]:
         """Replace the quarantine file of each partition (a partition with no rejected rows has
         none, and a stale one from an earlier run is removed), so reruns are idempotent."""
-        base = f"{self.base_url.rstrip('/')}/{QUARANTINE_DIR}"
+        base = self.quarantine_url
         for key, frame in partitions.items():
             path = partition_path(base, asset, key)
             if frame.height:

@@ -891,7 +891,7 @@ def _carrier_valences(
             name = key + suffix
             nullable.append(pl.when(pl.col(f"_ok_{key}")).then(pl.col(name)).alias(name))
     h = h.with_columns(nullable).drop(valid_frame.columns)
-    ruled = _rules(h.lazy(), lexicons[0]).collect()
+    ruled = _rules(h, lexicons[0])
     cols_out = ["seg", "lex", "v", "pos", "but_pos"] + (["sentence"] if sentences else [])
     parts.append(ruled.select(cols_out))
     return _apply_but(pl.concat(parts), sentences)
@@ -928,7 +928,7 @@ def _rule_words_mask(lw: pl.Series, lex: Lexicon) -> np.ndarray:
     return hit.fill_null(False).to_numpy()
 
 
-def _rules(h: pl.LazyFrame, lex: Lexicon) -> pl.LazyFrame:
+def _rules(h: pl.DataFrame, lex: Lexicon) -> pl.DataFrame:
     """Apply VADER's per-word rules to the lexicon-hit rows of ``h`` (adds/overwrites ``v``)."""
     c = pl.col
     base = c("lex_v")
@@ -946,7 +946,7 @@ def _rules(h: pl.LazyFrame, lex: Lexicon) -> pl.LazyFrame:
     )
     # Eager on purpose: each step redefines ``v`` from the previous one several times, which a
     # lazy plan would inline into one exponentially large expression.
-    df = h.collect().with_columns(v.alias("v"))
+    df = h.with_columns(v.alias("v"))
     neg = lex.negations
     special = lex.special_cases
     boost_ngrams = {k: val for k, val in lex.boosters.items() if " " in k}
@@ -1008,7 +1008,7 @@ def _rules(h: pl.LazyFrame, lex: Lexicon) -> pl.LazyFrame:
         .then(NEGATION_SCALAR)
         .otherwise(1.0)
     )
-    return df.with_columns((c("v") * least).alias("v")).lazy()
+    return df.with_columns((c("v") * least).alias("v"))
 
 
 def _idioms(special: dict[str, float], boost_ngrams: dict[str, float]) -> pl.Expr:

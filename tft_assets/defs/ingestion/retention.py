@@ -9,7 +9,7 @@ from pydantic import Field
 from tft_assets.calendar import MARKET_TZ
 from tft_assets.defs.resources import LakeResource
 from tft_assets.ingest.retention import RETAINED_ASSETS, expired_partitions
-from tft_assets.lake.storage import QUARANTINE_DIR, list_partitions, partition_path
+from tft_assets.lake.storage import list_partitions, partition_path
 from tft_assets.settings import MARKET_TIMEZONE
 
 RETENTION_JOB = "retention_job"
@@ -42,7 +42,7 @@ def build_retention(retention_days: int, live: bool) -> tuple[list, list]:
                 list_partitions(lake.base_url, asset), today, config.retention_days
             )
             for key in keys:
-                for base in (lake.base_url, f"{lake.base_url.rstrip('/')}/{QUARANTINE_DIR}"):
+                for base in (lake.base_url, lake.quarantine_url):
                     path = partition_path(base, asset, key)
                     if path.exists():
                         path.unlink()
