@@ -147,7 +147,7 @@ def _frames():
 
 
 def _gx() -> dict:
-    from tft_assets.quality.expectations import validate_with_gx
+    from tft_assets.validation.expectations import validate_with_gx
 
     out: dict = {"rows": GX_ROWS, "target_warm_s": GX_WARM_TARGET_S}
     first = True

@@ -18,7 +18,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     from tft_assets.defs.ingestion.automation import build_ingestion_automation
     from tft_assets.defs.ingestion.retention import build_retention
     from tft_assets.defs.partitions import daily_partitions
-    from tft_assets.defs.posts.assets import build_posts_assets
+    from tft_assets.defs.scoring.assets import build_posts_assets
     from tft_assets.sources.reddit import REDDIT_POOL
 
     settings = settings or load_settings()

@@ -81,6 +81,6 @@ def day(s: str) -> dt.date:
 
 def check_results(result) -> dict[str, bool]:
     """``{check_name: passed}`` of every asset check evaluated in a run."""
-    from tft_assets.defs.runner import check_evaluations
+    from tft_assets.cli.runner import check_evaluations
 
     return {name: ev.passed for name, ev in check_evaluations(result).items()}

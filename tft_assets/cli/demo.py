@@ -18,7 +18,7 @@ INGESTION_ASSETS = ("raw_posts", "raw_prices", "scored_posts")
 
 
 def demo_ranges(start: dt.date, end: dt.date, warmup_days: int, horizon_days: int):
-    """Per-asset partition ranges of a demo run (see :func:`tft_assets.defs.runner.stages`)."""
+    """Per-asset partition ranges of a demo run (see :func:`tft_assets.cli.runner.stages`)."""
     from tft_assets.calendar import shift_trading_days
 
     last_label = shift_trading_days(end + dt.timedelta(days=1), -horizon_days - 1)
@@ -67,8 +67,8 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from tft_assets.cli.runner import dagster_instance, materialize_range, stages
     from tft_assets.definitions import build_definitions
-    from tft_assets.defs.runner import dagster_instance, materialize_range, stages
     from tft_assets.settings import load_settings
 
     if args.end < args.start:

@@ -28,9 +28,9 @@ def run(args: argparse.Namespace) -> int:
 
     import dagster as dg
 
+    from tft_assets.cli.runner import dagster_instance, run_range
     from tft_assets.definitions import build_definitions
     from tft_assets.defs.ingestion.automation import ASSET_OF_KIND, inbox_run_config
-    from tft_assets.defs.runner import dagster_instance, run_range
     from tft_assets.ingest.inbox import import_window
     from tft_assets.settings import load_settings
 

@@ -28,7 +28,7 @@ from tft_assets.features.registry import (
     feature_specs,
     render_data_dictionary,
 )
-from tft_assets.features.sentiment import (
+from tft_assets.features.sentiment_series import (
     assign_sessions,
     compute_sentiment_features,
     quality_mentions,

@@ -15,7 +15,7 @@ from tft_assets.features.price import (
     price_features_from_prepared,
 )
 from tft_assets.features.registry import FEATURE_NAMES
-from tft_assets.features.sentiment import (
+from tft_assets.features.sentiment_series import (
     MENTIONS_SCHEMA,
     quality_mentions,
     sentiment_features_from_mentions,

@@ -3,8 +3,8 @@
 import polars as pl
 import pytest
 
+from tft_assets.cli.runner import failure_message
 from tft_assets.definitions import build_definitions
-from tft_assets.defs.runner import failure_message
 from tft_assets.features import FEATURE_NAMES, load_sequences
 from tft_assets.lake.storage import frame_checksum, partition_path, read_partitions
 from tft_assets_tests.conftest import check_results, materialize

@@ -2,9 +2,9 @@ import dataclasses
 
 import dagster as dg
 
+from tft_assets.cli.runner import check_evaluations
 from tft_assets.definitions import build_definitions
 from tft_assets.defs.freshness import FRESHNESS_SENSOR
-from tft_assets.defs.runner import check_evaluations
 from tft_assets_tests.conftest import materialize
 
 

@@ -9,8 +9,8 @@ import dagster as dg
 import polars as pl
 import pytest
 
+from tft_assets.cli.runner import check_evaluations, run_range
 from tft_assets.definitions import build_definitions
-from tft_assets.defs.runner import check_evaluations, run_range
 from tft_assets.lake.storage import list_partitions, read_partitions
 from tft_assets_tests.conftest import day, materialize, real_file
 

@@ -77,7 +77,7 @@ RAW_PRICES_CHECKS = [
 
 def gx_result(name: str, frames: dict[str, pl.DataFrame], suite: str) -> dg.AssetCheckResult:
     """Run the Great Expectations ``suite`` over every row of the run (ephemeral context)."""
-    from tft_assets.quality.expectations import validate_with_gx
+    from tft_assets.validation.expectations import validate_with_gx
 
     non_empty = [f for f in frames.values() if f.height]
     frame = pl.concat(non_empty, how="vertical") if non_empty else next(iter(frames.values()))

@@ -11,8 +11,8 @@ from pydantic import Field
 
 from tft_assets.defs.metadata import counts_json, md_table, png_markdown
 from tft_assets.defs.partitions import daily_asset_options
-from tft_assets.defs.posts import checks
 from tft_assets.defs.resources import SentimentModelResource
+from tft_assets.defs.scoring import checks
 from tft_assets.posts import ScoringConfig, quality_histogram_png, score_posts, summarize_scored
 
 POSTS_GROUP = "posts"

@@ -9,13 +9,13 @@ import numpy as np
 import polars as pl
 import pytest
 
-from tft_assets.quality.expectations import (
+from tft_assets.schemas import RAW_POSTS_SCHEMA, RAW_PRICES_SCHEMA
+from tft_assets.validation.expectations import (
     SUITES,
     GxResult,
     expectation_names,
     validate_with_gx,
 )
-from tft_assets.schemas import RAW_POSTS_SCHEMA, RAW_PRICES_SCHEMA
 
 pytest.importorskip("great_expectations")
 

@@ -65,7 +65,7 @@ def test_quality_report_cli(settings, instance, capsys):
 def test_registered_mode_without_a_model_fails_with_one_clear_line(settings, instance):
     import dataclasses
 
-    from tft_assets.defs.runner import failure_message
+    from tft_assets.cli.runner import failure_message
 
     defs = build_definitions(dataclasses.replace(settings, sentiment_model="registered"))
     res = materialize(defs, ["raw_posts", "scored_posts"], "2024-03-05", None, instance)
@@ -109,7 +109,7 @@ def test_listing_files_from_the_environment_reach_scored_posts(
     file scores, a missing one fails the run with one line naming it."""
     import dataclasses
 
-    from tft_assets.defs.runner import failure_message
+    from tft_assets.cli.runner import failure_message
     from tft_assets.settings import load_settings
 
     listing = tmp_path / "listing.csv"
