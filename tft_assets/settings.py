@@ -1,7 +1,9 @@
 """Run-time settings, read from environment variables in one place.
 
 Nothing here is evaluated at import time: call :func:`load_settings` inside the function that
-needs the values (the definitions function, the CLI, a test).
+needs the values (the definitions function, the CLI, a test). It is the only reader of the
+environment; everything else takes a :class:`Settings`. Secrets are not stored here: only
+whether they are set, so the definitions can wire ``EnvVar`` s that Dagster resolves at run time.
 """
 
 from __future__ import annotations
@@ -19,9 +21,14 @@ DEFAULT_SIGNAL_STRENGTH = 1.0
 DEFAULT_HORIZON_DAYS = 5
 DEFAULT_RETENTION_DAYS = 90
 MARKET_TIMEZONE = "America/New_York"
+#: Deployment modes. ``demo``: historical partitions, schedules and SLA sensors off by default.
+#: ``live``: schedules, the freshness sensor and the retention schedule on, live Reddit in its
+#: ``reddit_api`` pool.
+MODES = ("demo", "live")
 
 #: Environment variables understood by the project (name -> what it sets).
 ENV_VARS: dict[str, str] = {
+    "TFT_MODE": "deployment mode: demo (default; historical partitions, schedules and SLA sensors off) or live (schedules, freshness and retention on)",
     "TFT_DATA_DIR": "root of all generated state: lake, MLflow store and artifacts, archive inbox (default data/)",
     "TFT_LAKE_URL": "lake base URL, any fsspec URL such as s3://bucket/lake (default $TFT_DATA_DIR/lake)",
     "TFT_START_DATE": "first daily partition, YYYY-MM-DD (default 2020-01-01)",
@@ -91,14 +98,38 @@ class Settings:
     subreddits: tuple[str, ...] = ("wallstreetbets",)
     archive_posts: tuple[str, ...] = ()
     prices_files: tuple[str, ...] = ()
+    mode: str = "demo"
+    mlflow_tracking_uri: str = ""
+    #: Whether a secret is set (its value is read by Dagster's ``EnvVar`` at run time only).
+    author_salt_set: bool = False
+    reddit_login_set: tuple[bool, bool] = (False, False)
+    dagster_home: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"TFT_MODE={self.mode!r} is not one of {', '.join(MODES)}")
+        if not self.mlflow_tracking_uri:
+            uri = f"sqlite:///{(self.data_dir / 'mlflow.db').resolve()}"
+            object.__setattr__(self, "mlflow_tracking_uri", uri)
 
     @property
-    def mlflow_tracking_uri(self) -> str:
-        return _env("MLFLOW_TRACKING_URI", f"sqlite:///{(self.data_dir / 'mlflow.db').resolve()}")
+    def live(self) -> bool:
+        """Live mode: schedules and SLA sensors run by default."""
+        return self.mode == "live"
 
     @property
     def inbox_dir(self) -> Path:
         return self.data_dir / "inbox"
+
+    @property
+    def mlflow_artifact_root(self) -> Path:
+        """Where the local MLflow store puts run artifacts (an explicit artifact location)."""
+        return self.data_dir / "mlartifacts"
+
+    @property
+    def instance_dir(self) -> Path:
+        """The Dagster instance directory: ``DAGSTER_HOME``, else ``$TFT_DATA_DIR/dagster_home``."""
+        return self.dagster_home or (self.data_dir / "dagster_home").resolve()
 
 
 def load_settings() -> Settings:
@@ -129,4 +160,11 @@ def load_settings() -> Settings:
         subreddits=_csv("TFT_SUBREDDITS", "wallstreetbets"),
         archive_posts=_csv("TFT_ARCHIVE_POSTS"),
         prices_files=_csv("TFT_PRICES_FILES"),
+        mode=_env("TFT_MODE", "demo").lower(),
+        mlflow_tracking_uri=_env("MLFLOW_TRACKING_URI", ""),
+        author_salt_set=bool(_env("TFT_AUTHOR_SALT", "")),
+        reddit_login_set=(bool(_env("REDDIT_USERNAME", "")), bool(_env("REDDIT_PASSWORD", ""))),
+        dagster_home=Path(home).expanduser().resolve()
+        if (home := _env("DAGSTER_HOME", ""))
+        else None,
     )

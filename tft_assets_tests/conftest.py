@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -13,12 +14,38 @@ REPO = Path(__file__).resolve().parents[1]
 REAL_DATA = REPO.parent / "shared" / "data" / "real"
 
 
+#: Reason prefix of every skip for missing real data (counted in the terminal summary).
+NO_REAL_DATA = "needs ../shared/data/real"
+
+
+def require_real_data(*paths: Path) -> None:
+    """Skip the test when a real-data file is absent; under ``CI`` (which always has the data)
+    fail instead, so a broken path cannot hide behind a skip."""
+    missing = [p.name for p in paths if not p.exists()]
+    if not missing:
+        return
+    message = f"{NO_REAL_DATA}: {', '.join(missing)} absent"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message} (CI is set, and CI always has the real data)")
+    pytest.skip(message)
+
+
 def real_file(name: str) -> Path:
-    """Path of a file under ../shared/data/real, or skip the test when it is absent."""
+    """Path of a file under ../shared/data/real (see :func:`require_real_data`)."""
     path = REAL_DATA / name
-    if not path.exists():
-        pytest.skip(f"real data file {name} not available")
+    require_real_data(path)
     return path
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ARG001
+    """One line saying how many tests were skipped for want of the real data, and why."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    n = sum(1 for r in skipped if NO_REAL_DATA in str(getattr(r, "longrepr", "")))
+    if n:
+        terminalreporter.write_line(
+            f"skipped {n} tests that {NO_REAL_DATA} ({REAL_DATA} is absent; "
+            "CI has it and fails them instead)"
+        )
 
 
 @pytest.fixture

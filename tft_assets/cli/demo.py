@@ -6,7 +6,6 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
-import os
 import sys
 
 DEFAULT_DEMO_START = "2023-07-01"
@@ -87,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         else base.demo_signal_strength,
     )
     defs = build_definitions(settings)
-    instance = dagster_instance()
+    instance = dagster_instance(settings)
     err = Console(stderr=True)
     range_of = demo_ranges(args.start, args.end, args.warmup_days, settings.horizon_days)
     plan = stages(defs, args.start, args.end, range_of)
@@ -119,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         "tickers": settings.demo_tickers,
         "signal_strength": settings.demo_signal_strength,
         "lake": settings.lake_url,
-        "dagster_home": os.environ.get("DAGSTER_HOME"),
+        "dagster_home": str(settings.instance_dir),
         "rows": {a: n for r in results for a, n in r.rows.items()},
         "checks_passed": sum(v for r in results for v in r.checks.values()),
         "checks_failed": sorted(k for r in results for k, v in r.checks.items() if not v),

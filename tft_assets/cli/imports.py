@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         [dg.AssetKey(asset)],
         start,
         end,
-        dagster_instance(),
+        dagster_instance(settings),
         inbox_run_config(args.kind, path),
     )
     if not result.success:

@@ -8,9 +8,6 @@ import json
 from datetime import date
 from pathlib import Path
 
-#: Share of a labelled file held out (seeded) to report the trained model's accuracy.
-HOLDOUT_FRACTION = 0.1
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     ev = subparsers.add_parser(
@@ -121,16 +118,17 @@ def _config(args: argparse.Namespace, min_quality: float | None = None):
 
 
 def _read_csv(path: str, columns: list[str]):
-    import polars as pl
+    from tft_assets.posts.sentiment_training import read_labelled
 
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"no such file: {p}")
-    df = pl.read_csv(p, infer_schema_length=10000)
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"{p.name} lacks columns {missing} (has {df.columns})")
-    return df
+    return read_labelled(path, columns)
+
+
+def _model_store():
+    from tft_assets.settings import load_settings
+    from tft_assets.tracking import ModelStore
+
+    settings = load_settings()
+    return ModelStore(settings.mlflow_tracking_uri, settings.mlflow_artifact_root)
 
 
 def cmd_eval_tickers(args: argparse.Namespace) -> int:
@@ -142,32 +140,16 @@ def cmd_eval_tickers(args: argparse.Namespace) -> int:
     return 0
 
 
-def _label_series(df, label_column: str):
-    import polars as pl
-
-    from tft_assets.posts.sentiment import normalize_labels
-
-    col = df.get_column(label_column)
-    # numeric class ids with a name column (e.g. twitter-financial-news: label + label_name)
-    if col.dtype.is_integer() and "label_name" in df.columns:
-        col = df.get_column("label_name")
-    return normalize_labels(col.cast(pl.String) if col.dtype == pl.Categorical else col)
-
-
 def cmd_eval_sentiment(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from tft_assets.posts import load_registered_sentiment_model, score_sentiment
+    from tft_assets.posts import score_sentiment
     from tft_assets.posts.sentiment import classification_scores
-    from tft_assets.settings import load_settings
+    from tft_assets.posts.sentiment_training import label_series, load_sentiment_model
 
     df = _read_csv(args.labels, [args.text_column, args.label_column])
-    truth = _label_series(df, args.label_column)
-    model = None
-    if not args.no_model:
-        model = load_registered_sentiment_model(
-            load_settings().mlflow_tracking_uri, args.model_name
-        )
+    truth = label_series(df, args.label_column)
+    model = None if args.no_model else load_sentiment_model(_model_store(), args.model_name)
     texts = df.get_column(args.text_column).cast(pl.String).fill_null("")
     pred = score_sentiment(texts, model).get_column("sentiment_label")
     result = classification_scores(truth.to_list(), pred.to_list())
@@ -179,74 +161,55 @@ def cmd_eval_sentiment(args: argparse.Namespace) -> int:
 
 
 def cmd_sentiment_train(args: argparse.Namespace) -> int:
-    import polars as pl
+    """Materialise the ``sentiment_model`` asset with this file (a run in the Dagster instance)."""
+    import warnings
 
-    from tft_assets.posts import register_sentiment_model, train_classifier
-    from tft_assets.posts.sentiment import classification_scores, distant_training_set
+    import dagster as dg
+
+    from tft_assets.cli.runner import dagster_instance, run_range
+    from tft_assets.definitions import build_definitions
+    from tft_assets.defs.scoring.sentiment_model import SENTIMENT_MODEL_ASSET
     from tft_assets.settings import load_settings
 
-    cols = [args.text_column] if args.distant else [args.text_column, args.label_column]
-    df = _read_csv(args.labelled, cols)
-    if args.distant:
-        data = distant_training_set(df.get_column(args.text_column).cast(pl.String), seed=args.seed)
-    else:
-        data = pl.DataFrame(
-            {
-                "text": df.get_column(args.text_column).cast(pl.String).fill_null(""),
-                "label": _label_series(df, args.label_column),
-            }
-        ).drop_nulls("label")
-    if data.height < 20:
-        raise ValueError(f"only {data.height} usable labelled rows; need at least 20")
-    data = data.sample(fraction=1.0, shuffle=True, seed=args.seed)
-    n_hold = max(1, int(data.height * HOLDOUT_FRACTION))
-    hold, train = data.head(n_hold), data.tail(data.height - n_hold)
-    mask = bool(args.distant)  # a distant model masks its markers at inference too
-    model = train_classifier(
-        train["text"].to_list(), train["label"].to_list(), seed=args.seed, mask=mask
-    )
-    holdout = classification_scores(
-        hold["label"].to_list(), [str(x) for x in model.predict(hold["text"].to_list())]
-    )
-    final = train_classifier(
-        data["text"].to_list(), data["label"].to_list(), seed=args.seed, mask=mask
-    )
+    warnings.filterwarnings("ignore", category=Warning, module="dagster")
+    config = {
+        "labelled_path": str(Path(args.labelled).resolve()),
+        "text_column": args.text_column,
+        "label_column": args.label_column,
+        "distant": bool(args.distant),
+        "seed": args.seed,
+        "model_name": args.model_name,
+    }
     settings = load_settings()
-    counts = dict(data.group_by("label").len().iter_rows())
-    registered = register_sentiment_model(
-        final,
-        settings.mlflow_tracking_uri,
-        settings.data_dir / "mlartifacts",
-        params={
-            "source_file": Path(args.labelled).name,
-            "distant_supervision": args.distant,
-            "n_rows": data.height,
-            "seed": args.seed,
-            **{f"n_{k}": v for k, v in counts.items()},
-        },
-        metrics={"holdout_accuracy": holdout["accuracy"], "holdout_macro_f1": holdout["macro_f1"]},
-        name=args.model_name,
+    result = run_range(
+        build_definitions(settings),
+        [dg.AssetKey(SENTIMENT_MODEL_ASSET)],
+        None,
+        None,
+        dagster_instance(settings),
+        {"ops": {SENTIMENT_MODEL_ASSET: {"config": config}}},
     )
-    print(
-        json.dumps(
-            {
-                "model": registered.registered_name,
-                "version": registered.registered_version,
-                "n": data.height,
-                "label_counts": counts,
-                "holdout_accuracy": holdout["accuracy"],
-                "holdout_macro_f1": holdout["macro_f1"],
-            }
-        )
-    )
+    if not result.success:
+        raise RuntimeError(f"sentiment training failed: {result.error} (run {result.run_id})")
+    meta = result.metadata[SENTIMENT_MODEL_ASSET]
+    summary = {
+        "model": meta["model"],
+        "version": meta["version"],
+        "n": meta["rows"],
+        "label_counts": meta["label_counts"],
+        "holdout_accuracy": meta["holdout_accuracy"],
+        "holdout_macro_f1": meta["holdout_macro_f1"],
+        "run_id": result.run_id,
+    }
+    print(json.dumps(summary))
     return 0
 
 
 def cmd_score_posts(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from tft_assets.posts import load_registered_sentiment_model, score_posts
-    from tft_assets.settings import load_settings
+    from tft_assets.posts import score_posts
+    from tft_assets.posts.sentiment_training import load_sentiment_model
     from tft_assets.sources.archive import read_posts_file
 
     src, dst = Path(args.input), Path(args.output)
@@ -258,9 +221,7 @@ def cmd_score_posts(args: argparse.Namespace) -> int:
     raw = read_posts_file(src).drop("author", strict=False)  # raw author names never leave
     model = None
     if args.use_model:
-        model = load_registered_sentiment_model(
-            load_settings().mlflow_tracking_uri, args.model_name
-        )
+        model = load_sentiment_model(_model_store(), args.model_name)
         if model is None:
             raise RuntimeError(f"no registered sentiment model named {args.model_name!r}")
     scored = score_posts(raw, _config(args, args.min_quality), model)

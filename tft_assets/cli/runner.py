@@ -49,13 +49,18 @@ class Stage:
 def stages(
     defs: dg.Definitions, start: dt.date, end: dt.date, range_of: RangeOf | None = None
 ) -> list[Stage]:
-    """Materialisable assets grouped by depth in the asset graph (upstream first) and by range.
+    """Materialisable daily assets grouped by depth in the asset graph (upstream first) and by
+    range (unpartitioned assets such as ``sentiment_model`` are materialised on their own).
 
     ``range_of(asset_name)`` may give an asset its own range (e.g. a warm-up for ingestion, or
     labels ending where future prices end); ``None`` from it skips the asset.
     """
     graph = defs.resolve_asset_graph()
-    keys = [k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable]
+    keys = [
+        k
+        for k in graph.get_all_asset_keys()
+        if graph.get(k).is_materializable and graph.get(k).partitions_def is not None
+    ]
     depth: dict[dg.AssetKey, int] = {}
 
     def d(key: dg.AssetKey) -> int:
@@ -104,27 +109,27 @@ def materialize_range(
 def run_range(
     defs: dg.Definitions,
     keys: list[dg.AssetKey],
-    start: dt.date,
-    end: dt.date,
+    start: dt.date | None,
+    end: dt.date | None,
     instance: dg.DagsterInstance,
     run_config: dict | None = None,
 ) -> StageResult:
-    """One single-run backfill of ``keys`` over ``start..end`` (``run_config`` added to the
-    quiet logging), summarised: rows, metadata and check outcomes per asset."""
+    """One single-run backfill of ``keys`` over ``start..end`` (``None``: unpartitioned assets;
+    ``run_config`` added to the quiet logging), summarised: rows, metadata and check outcomes
+    per asset."""
     import time
 
     t0 = time.perf_counter()
+    tags = {"tft/launched_by": "tft-trader"}
+    if start is not None and end is not None:
+        tags |= {RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat()}
     res = dg.materialize(
         list(defs.assets or []),
         selection=keys,
         resources=dict(defs.resources or {}),
         instance=instance,
         run_config={**QUIET_LOGGING, **(run_config or {})},
-        tags={
-            RANGE_START_TAG: start.isoformat(),
-            RANGE_END_TAG: end.isoformat(),
-            "tft/launched_by": "tft-trader",
-        },
+        tags=tags,
         raise_on_error=False,
     )
     rows, meta = {}, {}
@@ -157,17 +162,15 @@ def check_evaluations(result: Any) -> dict[str, Any]:
     }
 
 
-def dagster_instance() -> dg.DagsterInstance:
-    """The ``DAGSTER_HOME`` instance; without one, ``$TFT_DATA_DIR/dagster_home`` (created)."""
-    import os
-
+def dagster_instance(settings: Any | None = None) -> dg.DagsterInstance:
+    """The persistent Dagster instance of ``settings`` (:attr:`Settings.instance_dir`:
+    ``DAGSTER_HOME``, else ``$TFT_DATA_DIR/dagster_home``, created). The environment is not
+    changed: the directory is passed to Dagster explicitly."""
     from tft_assets.settings import load_settings
 
-    if not os.environ.get("DAGSTER_HOME"):
-        home = (load_settings().data_dir / "dagster_home").resolve()
-        home.mkdir(parents=True, exist_ok=True)
-        os.environ["DAGSTER_HOME"] = str(home)
-    return dg.DagsterInstance.get()
+    home = (settings or load_settings()).instance_dir
+    home.mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.from_config(str(home))
 
 
 def failure_message(result: Any) -> str:

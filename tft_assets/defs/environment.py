@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import dagster as dg
@@ -15,6 +14,7 @@ from tft_assets.defs.resources import (
     DemoWorldResource,
     FilePricesResource,
     LakeResource,
+    ModelStoreResource,
     PrivacyResource,
     RedditPostsResource,
     SentimentModelResource,
@@ -26,8 +26,9 @@ POSTS_SOURCES = ("demo", "reddit", "archive")
 PRICES_SOURCES = ("demo", "yahoo", "files")
 
 
-def _optional_env(name: str) -> dg.EnvVar | None:
-    return dg.EnvVar(name) if os.environ.get(name) else None
+def _env_if(name: str, is_set: bool) -> dg.EnvVar | None:
+    """``EnvVar(name)`` when the settings saw it set; Dagster reads the value at run time."""
+    return dg.EnvVar(name) if is_set else None
 
 
 def _paths(var: str, paths: tuple[str, ...]) -> list[str]:
@@ -37,7 +38,8 @@ def _paths(var: str, paths: tuple[str, ...]) -> list[str]:
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:
-    """Resources for ``settings``: the lake, privacy, and one posts and one prices source."""
+    """Resources for ``settings``: the lake, privacy, the model store, and one posts and one
+    prices source."""
     world = DemoWorldResource(
         seed=settings.demo_seed,
         n_tickers=settings.demo_tickers,
@@ -53,8 +55,8 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             client_id=dg.EnvVar("REDDIT_CLIENT_ID"),
             client_secret=dg.EnvVar("REDDIT_CLIENT_SECRET"),
             user_agent=dg.EnvVar("REDDIT_USER_AGENT"),
-            username=_optional_env("REDDIT_USERNAME"),
-            password=_optional_env("REDDIT_PASSWORD"),
+            username=_env_if("REDDIT_USERNAME", settings.reddit_login_set[0]),
+            password=_env_if("REDDIT_PASSWORD", settings.reddit_login_set[1]),
             subreddits=list(settings.subreddits),
         )
     elif settings.posts_source == "archive":
@@ -80,14 +82,24 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         raise ValueError(
             f"TFT_PRICES_SOURCE={settings.prices_source!r} is not one of {', '.join(PRICES_SOURCES)}"
         )
-    salt = dg.EnvVar("TFT_AUTHOR_SALT") if os.environ.get("TFT_AUTHOR_SALT") else None
+    salt = _env_if("TFT_AUTHOR_SALT", settings.author_salt_set)
+    model_store = ModelStoreResource(
+        tracking_uri=settings.mlflow_tracking_uri,
+        artifact_root=str(settings.mlflow_artifact_root.resolve()),
+    )
     return {
         "io_manager": PolarsParquetIOManager(base_url=settings.lake_url),
         "lake": LakeResource(base_url=settings.lake_url),
         "privacy": PrivacyResource(author_salt=salt),
         "posts": posts,
         "prices": prices,
+        "model_store": model_store,
         "sentiment_model": SentimentModelResource(
-            mode=settings.sentiment_model, tracking_uri=settings.mlflow_tracking_uri
+            mode=settings.sentiment_model, model_store=model_store
         ),
     }
+
+
+def build_resource_definitions(settings: Settings) -> dg.Definitions:
+    """The resources every area shares, as a Definitions object to merge with the areas."""
+    return dg.Definitions(resources=build_resources(settings))

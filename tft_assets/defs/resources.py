@@ -151,12 +151,27 @@ class DemoPricesResource(PricesResource):
         return DemoPricesSource(self.world.world()).fetch_prices(self.watchlist(), start, end)
 
 
+class ModelStoreResource(dg.ConfigurableResource):
+    """MLflow tracking plus its model registry: the one place every model is logged, registered
+    and loaded from (local SQLite under ``$TFT_DATA_DIR`` by default, a server by env var)."""
+
+    tracking_uri: str = Field(description="MLflow tracking (and registry) URI.")
+    artifact_root: str = Field(description="Artifact location of experiments created here.")
+
+    def store(self) -> Any:
+        from pathlib import Path
+
+        from tft_assets.tracking import ModelStore
+
+        return ModelStore(self.tracking_uri, Path(self.artifact_root))
+
+
 class SentimentModelResource(dg.ConfigurableResource):
     """Which sentiment ensemble ``scored_posts`` uses: the lexicons alone, or the lexicons plus
-    the classifier registered in MLflow (``tft-trader sentiment train``)."""
+    the classifier registered in the model store (the ``sentiment_model`` asset)."""
 
     mode: str = Field(default="lexicon", description="lexicon | registered")
-    tracking_uri: str = Field(description="MLflow tracking URI of the model registry.")
+    model_store: ModelStoreResource
     model_name: str = Field(default="tft-sentiment", description="Registered model name.")
     _model: Any = PrivateAttr(default=None)
 
@@ -169,13 +184,14 @@ class SentimentModelResource(dg.ConfigurableResource):
                 f"TFT_SENTIMENT_MODEL must be lexicon or registered, got {self.mode!r}"
             )
         if self._model is None:
-            from tft_assets.posts import load_registered_sentiment_model
+            from tft_assets.posts.sentiment_training import load_sentiment_model
 
-            self._model = load_registered_sentiment_model(self.tracking_uri, self.model_name)
+            self._model = load_sentiment_model(self.model_store.store(), self.model_name)
             if self._model is None:
                 raise RuntimeError(
                     f"TFT_SENTIMENT_MODEL=registered but no model {self.model_name!r} is registered at "
-                    f"{self.tracking_uri} (run `tft-trader sentiment train LABELLED.csv`)"
+                    f"{self.model_store.tracking_uri} (materialise sentiment_model, or run "
+                    "`tft-trader sentiment train LABELLED.csv`)"
                 )
         return self._model
 

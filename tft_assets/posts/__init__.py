@@ -1,11 +1,6 @@
 """Post intelligence: quality scoring, ticker extraction and sentiment (pure, no Dagster)."""
 
 from tft_assets.posts.lexicon import lexicon_compound, vader_lexicon, wsb_lexicon
-from tft_assets.posts.registry import (
-    RegisteredSentimentModel,
-    load_registered_sentiment_model,
-    register_sentiment_model,
-)
 from tft_assets.posts.scoring import (
     EXTRA_SCORED_COLUMNS,
     SCORED_OUTPUT_SCHEMA,
@@ -30,7 +25,6 @@ __all__ = [
     "EXTRA_SCORED_COLUMNS",
     "LABELS",
     "SCORED_OUTPUT_SCHEMA",
-    "RegisteredSentimentModel",
     "ScoringConfig",
     "TickerUniverse",
     "build_universe",
@@ -39,10 +33,8 @@ __all__ = [
     "extract_mentions",
     "extract_tickers",
     "lexicon_compound",
-    "load_registered_sentiment_model",
     "post_text",
     "quality_histogram_png",
-    "register_sentiment_model",
     "score_posts",
     "score_sentiment",
     "summarize_scored",

@@ -14,7 +14,7 @@ from tft_assets_tests.conftest import REPO
 
 EXPECTED_ASSETS = {
     "raw_posts", "raw_prices", "scored_posts", "feature_snapshots", "feature_lineage",
-    "feature_sequences", "labels",
+    "feature_sequences", "labels", "sentiment_model",
 }  # fmt: skip
 STARTUP_TIMEOUT_S = 150
 

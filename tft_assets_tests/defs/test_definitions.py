@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 HEAVY = (
@@ -43,6 +44,10 @@ def test_definitions_import_is_light():
     # not asserted here: wall time on a shared CI box is not a property of the code.
 
 
+#: Assets that are deliberately not daily partitions: each materialisation is one training run.
+UNPARTITIONED = {"sentiment_model"}
+
+
 def test_definitions_build_with_every_asset_partitioned(tmp_path, monkeypatch):
     from tft_assets.definitions import build_definitions
     from tft_assets.settings import load_settings
@@ -54,10 +59,12 @@ def test_definitions_build_with_every_asset_partitioned(tmp_path, monkeypatch):
     assert {"raw_posts", "raw_prices"} <= keys
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        if node.is_materializable:
+        assert node.group_name and node.owners, key
+        if node.is_materializable and key.to_user_string() in UNPARTITIONED:
+            assert node.partitions_def is None, key
+        elif node.is_materializable:
             assert isinstance(node.partitions_def, dg.DailyPartitionsDefinition), key
             assert node.partitions_def.timezone == "America/New_York"
-            assert node.group_name and node.owners, key
 
 
 def test_start_date_comes_from_env(tmp_path, monkeypatch):
@@ -98,3 +105,58 @@ def test_every_environment_variable_is_in_the_readme_table():
     names = [n.strip() for key in ENV_VARS for n in key.split("/")]
     missing = [n for n in names if not any(f"`{n}`" in line.split("|")[1] for line in table)]
     assert not missing, f"README variables table lacks {missing}"
+
+
+def test_each_area_returns_its_own_definitions(settings):
+    from tft_assets.defs.features import build_features_definitions
+    from tft_assets.defs.ingestion import build_ingestion_definitions
+    from tft_assets.defs.monitoring import build_monitoring_definitions
+    from tft_assets.defs.scoring import build_scoring_definitions
+
+    def assets(defs: dg.Definitions) -> set[str]:
+        return {k.to_user_string() for a in defs.assets or [] for k in a.keys}
+
+    assert assets(build_ingestion_definitions(settings)) == {"raw_posts", "raw_prices"}
+    assert assets(build_scoring_definitions(settings)) == {"scored_posts", "sentiment_model"}
+    assert assets(build_features_definitions(settings)) == {
+        "feature_snapshots",
+        "feature_lineage",
+        "feature_sequences",
+        "labels",
+    }
+    monitoring = build_monitoring_definitions(settings)
+    assert monitoring.asset_checks and [s.name for s in monitoring.sensors] == [
+        "freshness_checks_sensor"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mode", "status"),
+    [("demo", dg.DefaultScheduleStatus.STOPPED), ("live", dg.DefaultScheduleStatus.RUNNING)],
+)
+def test_mode_is_one_explicit_setting(settings, monkeypatch, mode, status):
+    import dataclasses
+
+    from tft_assets.definitions import build_definitions
+    from tft_assets.settings import load_settings
+
+    monkeypatch.setenv("TFT_MODE", mode)
+    assert load_settings().mode == mode
+    defs = build_definitions(dataclasses.replace(settings, mode=mode))
+    assert {s.default_status for s in defs.schedules} == {status}
+    monkeypatch.setenv("TFT_MODE", "staging")
+    with pytest.raises(ValueError, match="TFT_MODE='staging' is not one of demo, live"):
+        load_settings()
+
+
+def test_settings_are_read_once(settings, monkeypatch, tmp_path):
+    """After load_settings, changing the environment changes nothing the definitions build."""
+    from tft_assets.definitions import build_definitions
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:1")
+    monkeypatch.setenv("TFT_AUTHOR_SALT", "s3cret")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "elsewhere"))
+    resources = build_definitions(settings).resources
+    assert resources["model_store"].tracking_uri == settings.mlflow_tracking_uri
+    assert resources["model_store"].tracking_uri.startswith("sqlite:///")
+    assert resources["privacy"].author_salt is None

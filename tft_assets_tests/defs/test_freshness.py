@@ -4,7 +4,7 @@ import dagster as dg
 
 from tft_assets.cli.runner import check_evaluations
 from tft_assets.definitions import build_definitions
-from tft_assets.defs.freshness import FRESHNESS_SENSOR
+from tft_assets.defs.monitoring.freshness import FRESHNESS_SENSOR
 from tft_assets_tests.conftest import materialize
 
 
@@ -15,7 +15,7 @@ def test_freshness_checks_cover_the_daily_assets_and_run_in_live_mode(settings):
     }
     assert covered == {"raw_posts", "raw_prices", "scored_posts", "feature_snapshots", "labels"}
     assert defs.get_sensor_def(FRESHNESS_SENSOR).default_status == dg.DefaultSensorStatus.STOPPED
-    live = build_definitions(dataclasses.replace(settings, posts_source="reddit"))
+    live = build_definitions(dataclasses.replace(settings, mode="live", posts_source="reddit"))
     assert live.get_sensor_def(FRESHNESS_SENSOR).default_status == dg.DefaultSensorStatus.RUNNING
 
 

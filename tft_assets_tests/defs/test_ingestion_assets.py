@@ -40,7 +40,10 @@ def test_single_run_backfill_of_30_days_writes_one_file_per_day(settings, instan
     defs = build_definitions(settings)
     res = materialize(defs, ["raw_posts", "raw_prices"], "2024-02-01", "2024-03-01", instance)
     assert res.success
-    assert len({r.run_id for r in [res]}) == 1
+    # one run for the whole range: the instance holds one run, and it wrote all 30 partitions
+    assert [r.run_id for r in instance.get_runs()] == [res.run_id]
+    written = {m.partition for m in res.asset_materializations_for_node("raw_posts")}
+    assert len(written) == 30
     posts_keys = list_partitions(settings.lake_url, "raw_posts")
     price_keys = list_partitions(settings.lake_url, "raw_prices")
     assert len(posts_keys) == len(price_keys) == 30

@@ -93,7 +93,10 @@ def test_scored_posts_use_the_registered_model(settings, instance, tmp_path, mon
     pl.DataFrame({"text": [r[0] for r in rows], "label": [r[1] for r in rows]}).write_csv(train)
     assert main(["sentiment", "train", str(train)]) == 0
     capsys.readouterr()
-    defs = build_definitions(dataclasses.replace(settings, sentiment_model="registered"))
+    registered = dataclasses.replace(
+        settings, sentiment_model="registered", mlflow_tracking_uri=uri
+    )
+    defs = build_definitions(registered)
     assert materialize(defs, ["raw_posts", "scored_posts"], "2024-03-05", None, instance).success
     scored = read_partitions(settings.lake_url, "scored_posts", ["2024-03-05"])
     assert scored["sentiment_model_version"].unique().to_list() == [

@@ -187,7 +187,7 @@ def test_nightly_schedule_ingests_the_previous_day(settings):
         defs.get_schedule_def("ingestion_nightly").default_status
         == dg.DefaultScheduleStatus.STOPPED
     )
-    live = build_definitions(dataclasses.replace(settings, posts_source="reddit"))
+    live = build_definitions(dataclasses.replace(settings, mode="live"))
     assert (
         live.get_schedule_def("ingestion_nightly").default_status
         == dg.DefaultScheduleStatus.RUNNING

@@ -3,77 +3,75 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 
 from tft_assets.features import FeatureConfig, compute_price_features
+from tft_assets_tests.conftest import REAL_DATA, require_real_data
 
-REAL_PRICES = (
-    Path(__file__).resolve().parents[2]
-    / ".."
-    / "shared"
-    / "data"
-    / "real"
-    / "prices_daily_wsb_tickers.csv"
-)
+REAL_PRICES = REAL_DATA / "prices_daily_wsb_tickers.csv"
 TOL = 1e-6
 
 
 @pytest.fixture(scope="module")
 def real() -> tuple[pl.DataFrame, pl.DataFrame]:
-    if not REAL_PRICES.exists():
-        pytest.skip(f"real prices not available at {REAL_PRICES}")
+    require_real_data(REAL_PRICES)
     prices = pl.read_csv(REAL_PRICES, try_parse_dates=True)
     # As-traded basis: the oracle sees the same close/high/low series.
     feats = compute_price_features(prices, FeatureConfig(use_adj_close=False))
     return prices.sort("ticker", "date"), feats
 
 
-def _oracle(ticker_prices, name: str):
-    import pandas as pd
+def _atr(high, low, close):
     import ta
 
-    close = pd.Series(ticker_prices["close"].to_numpy())
-    high = pd.Series(ticker_prices["high"].to_numpy())
-    low = pd.Series(ticker_prices["low"].to_numpy())
+    atr = ta.volatility.AverageTrueRange(high, low, close, window=14).average_true_range()
+    return atr.where(atr.index >= 13)  # ta writes 0.0 during warm-up; we write null
+
+
+def _references() -> dict:
+    """Feature name -> reference implementation over (close, high, low, volume) pandas Series."""
+    import ta
+
+    def macd(c):
+        return ta.trend.MACD(c, window_slow=26, window_fast=12, window_sign=9)
+
+    def bands(c):
+        return ta.volatility.BollingerBands(c, window=20, window_dev=2)
+
+    return {
+        "rsi_14": lambda c, h, lo, v: ta.momentum.RSIIndicator(c, window=14).rsi(),
+        "macd": lambda c, h, lo, v: macd(c).macd(),
+        "macd_signal": lambda c, h, lo, v: macd(c).macd_signal(),
+        "macd_hist": lambda c, h, lo, v: macd(c).macd_diff(),
+        "bb_pct_b": lambda c, h, lo, v: bands(c).bollinger_pband(),
+        "bb_bandwidth": lambda c, h, lo, v: bands(c).bollinger_wband() / 100.0,
+        "sma_10": lambda c, h, lo, v: ta.trend.SMAIndicator(c, window=10).sma_indicator(),
+        "sma_50": lambda c, h, lo, v: ta.trend.SMAIndicator(c, window=50).sma_indicator(),
+        "atr_14": lambda c, h, lo, v: _atr(h, lo, c),
+        "ret_1d": lambda c, h, lo, v: ta.others.DailyReturnIndicator(c).daily_return() / 100.0,
+        "ret_5d": lambda c, h, lo, v: c.pct_change(5),
+        "ret_20d": lambda c, h, lo, v: c.pct_change(20),
+        "realized_vol_20": lambda c, h, lo, v: (
+            np.log(c).diff().rolling(20).std(ddof=1) * math.sqrt(252)
+        ),
+        "volume_ratio_20": lambda c, h, lo, v: v / v.rolling(20).mean(),
+        "sma_cross": lambda c, h, lo, v: np.sign(c.rolling(10).mean() - c.rolling(50).mean()).where(
+            c.rolling(50).mean().notna()
+        ),
+        "sma_distance": lambda c, h, lo, v: c.rolling(10).mean() / c.rolling(50).mean() - 1,
+        "atr_pct_14": lambda c, h, lo, v: _atr(h, lo, c) / c,
+    }
+
+
+def _oracle(ticker_prices, name: str):
+    import pandas as pd
+
+    series = [pd.Series(ticker_prices[col].to_numpy()) for col in ("close", "high", "low")]
     volume = pd.Series(ticker_prices["volume"].to_numpy().astype(float))
-    if name == "rsi_14":
-        return ta.momentum.RSIIndicator(close, window=14).rsi()
-    if name in ("macd", "macd_signal", "macd_hist"):
-        m = ta.trend.MACD(close, window_slow=26, window_fast=12, window_sign=9)
-        return {"macd": m.macd, "macd_signal": m.macd_signal, "macd_hist": m.macd_diff}[name]()
-    if name in ("bb_pct_b", "bb_bandwidth"):
-        bb = ta.volatility.BollingerBands(close, window=20, window_dev=2)
-        return bb.bollinger_pband() if name == "bb_pct_b" else bb.bollinger_wband() / 100.0
-    if name == "sma_10":
-        return ta.trend.SMAIndicator(close, window=10).sma_indicator()
-    if name == "sma_50":
-        return ta.trend.SMAIndicator(close, window=50).sma_indicator()
-    if name == "atr_14":
-        atr = ta.volatility.AverageTrueRange(high, low, close, window=14).average_true_range()
-        return atr.where(atr.index >= 13)  # ta writes 0.0 during warm-up; we write null
-    if name == "ret_1d":
-        return ta.others.DailyReturnIndicator(close).daily_return() / 100.0
-    if name == "ret_5d":
-        return close.pct_change(5)
-    if name == "ret_20d":
-        return close.pct_change(20)
-    if name == "realized_vol_20":
-        return np.log(close).diff().rolling(20).std(ddof=1) * math.sqrt(252)
-    if name == "volume_ratio_20":
-        return volume / volume.rolling(20).mean()
-    if name == "sma_cross":
-        s10, s50 = close.rolling(10).mean(), close.rolling(50).mean()
-        return np.sign(s10 - s50).where(s50.notna())
-    if name == "sma_distance":
-        return close.rolling(10).mean() / close.rolling(50).mean() - 1
-    if name == "atr_pct_14":
-        atr = ta.volatility.AverageTrueRange(high, low, close, window=14).average_true_range()
-        return (atr / close).where(atr.index >= 13)
-    raise KeyError(name)
+    return _references()[name](*series, volume)
 
 
 ORACLE_FEATURES = [

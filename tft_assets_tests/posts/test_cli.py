@@ -8,7 +8,8 @@ import polars as pl
 import pytest
 
 from tft_assets.cli import main
-from tft_assets.posts import load_registered_sentiment_model
+from tft_assets.posts.sentiment_training import load_sentiment_model
+from tft_assets.tracking import ModelStore
 
 
 @pytest.fixture
@@ -53,7 +54,8 @@ def test_eval_tickers_with_a_strictly_point_in_time_universe(isolated, capsys, m
 @pytest.mark.slow  # MLflow's SQLite store creation and model logging take ~30-60 s here
 def test_train_register_and_eval_sentiment(isolated, capsys) -> None:
     uri = f"sqlite:///{isolated / 'data' / 'mlflow.db'}"
-    assert load_registered_sentiment_model(uri) is None
+    store = ModelStore(uri, isolated / "data" / "mlartifacts")
+    assert load_sentiment_model(store) is None
     bull = [f"great quarter, strong growth number {i}, shares rally" for i in range(30)]
     bear = [f"weak outlook, losses widen {i}, shares slump" for i in range(30)]
     neu = [f"company schedules meeting number {i} for tuesday" for i in range(30)]
@@ -64,7 +66,7 @@ def test_train_register_and_eval_sentiment(isolated, capsys) -> None:
     assert main(["sentiment", "train", str(path)]) == 0
     trained = _json_out(capsys)
     assert trained["version"] == "1" and trained["n"] == 90
-    model = load_registered_sentiment_model(uri)
+    model = load_sentiment_model(store)
     assert model is not None and model.registered_version == "1"
     assert (isolated / "data" / "mlartifacts").is_dir()  # artifacts under the data dir
     assert main(["eval", "sentiment", str(path)]) == 0

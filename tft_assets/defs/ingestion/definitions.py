@@ -1,0 +1,32 @@
+"""The ingestion area: ``raw_posts``, ``raw_prices``, their nightly schedule, the archive inbox
+sensor and the retention job."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from tft_assets.settings import Settings
+
+
+def build_ingestion_definitions(settings: Settings) -> dg.Definitions:
+    from tft_assets.defs.ingestion.assets import build_ingestion_assets
+    from tft_assets.defs.ingestion.automation import build_ingestion_automation
+    from tft_assets.defs.ingestion.retention import build_retention
+    from tft_assets.defs.partitions import daily_partitions
+    from tft_assets.sources.reddit import REDDIT_POOL
+
+    # Reddit: raw_posts runs in the `reddit_api` pool (limit in dagster.yaml), whatever the mode
+    pool = REDDIT_POOL if settings.posts_source == "reddit" else None
+    assets = build_ingestion_assets(daily_partitions(settings.start_date), posts_pool=pool)
+    jobs, schedules, sensors = build_ingestion_automation(
+        settings.inbox_dir, settings.start_date, live=settings.live
+    )
+    retention_jobs, retention_schedules = build_retention(
+        settings.retention_days, live=settings.live
+    )
+    return dg.Definitions(
+        assets=assets,
+        jobs=[*jobs, *retention_jobs],
+        schedules=[*schedules, *retention_schedules],
+        sensors=sensors,
+    )

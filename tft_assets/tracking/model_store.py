@@ -1,0 +1,123 @@
+"""The model store: MLflow tracking plus its model registry, behind one small class.
+
+Every model of the project (the sentiment classifier, the price models) is logged and
+registered through :class:`ModelStore`, so tracking URI, artifact location and registry
+conventions live in one place. MLflow is imported inside the methods (it costs ~1.7 s).
+
+Experiments are created with an explicit ``artifact_root/<experiment>`` location, otherwise
+MLflow writes artifacts to ``./mlruns`` of whatever directory the process runs in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    """A loaded registered model: the Python object plus its registry name and version."""
+
+    model: Any
+    name: str
+    version: str
+
+
+class ModelStoreError(RuntimeError):
+    """The tracking server or a stored model could not be reached or loaded (one line)."""
+
+
+@dataclass(frozen=True)
+class ModelStore:
+    """MLflow tracking + registry at ``tracking_uri``; local artifacts under ``artifact_root``."""
+
+    tracking_uri: str
+    artifact_root: Path
+
+    def _local_sqlite(self) -> Path | None:
+        if self.tracking_uri.startswith("sqlite:///"):
+            return Path(self.tracking_uri.removeprefix("sqlite:///"))
+        return None
+
+    def exists(self) -> bool:
+        """False only for a local SQLite store that was never written (nothing registered)."""
+        db = self._local_sqlite()
+        return db is None or db.exists()
+
+    def client(self) -> Any:
+        from mlflow.tracking import MlflowClient
+
+        return MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
+
+    def ensure_experiment(self, name: str) -> str:
+        """Id of experiment ``name``, created with ``artifact_root/name`` as artifact location."""
+        db = self._local_sqlite()
+        if db is not None:
+            db.parent.mkdir(parents=True, exist_ok=True)
+        client = self.client()
+        exp = client.get_experiment_by_name(name)
+        if exp is not None:
+            return exp.experiment_id
+        location = (Path(self.artifact_root) / name).resolve()
+        location.mkdir(parents=True, exist_ok=True)
+        return client.create_experiment(name, artifact_location=location.as_uri())
+
+    @contextmanager
+    def start_run(self, experiment: str, run_name: str) -> Iterator[Any]:
+        """An active MLflow run in ``experiment`` (tracking and registry URIs set first)."""
+        import mlflow
+
+        mlflow.set_tracking_uri(self.tracking_uri)
+        mlflow.set_registry_uri(self.tracking_uri)
+        experiment_id = self.ensure_experiment(experiment)
+        with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+            yield run
+
+    def log_sklearn(
+        self,
+        pipeline: Any,
+        experiment: str,
+        name: str,
+        params: dict[str, Any],
+        metrics: dict[str, float],
+    ) -> RegisteredModel:
+        """Log a scikit-learn ``pipeline`` with params/metrics in a new run; register as ``name``."""
+        import mlflow.sklearn
+
+        with self.start_run(experiment, run_name=f"{experiment}-train"):
+            mlflow.log_params(params)
+            mlflow.log_metrics(metrics)
+            info = mlflow.sklearn.log_model(
+                sk_model=pipeline, name="model", registered_model_name=name
+            )
+        version = getattr(info, "registered_model_version", None)
+        return RegisteredModel(pipeline, name, str(version) if version is not None else "?")
+
+    def latest_version(self, name: str) -> str | None:
+        """The highest registered version of ``name``, or None when there is none."""
+        if not self.exists():
+            return None
+        versions = self.client().search_model_versions(f"name='{name}'")
+        return max((v.version for v in versions), key=int, default=None)
+
+    def load_latest_sklearn(self, name: str) -> RegisteredModel | None:
+        """The latest registered version of the scikit-learn model ``name`` (None: none yet)."""
+        version = self.latest_version(name)
+        if version is None:
+            return None
+        import mlflow
+        import mlflow.sklearn
+
+        mlflow.set_tracking_uri(self.tracking_uri)
+        mlflow.set_registry_uri(self.tracking_uri)
+        uri = f"models:/{name}/{version}"
+        try:
+            model = mlflow.sklearn.load_model(uri)
+        except Exception as exc:  # re-raised as one line naming what and where
+            raise ModelStoreError(
+                f"cannot load {uri} from {self.tracking_uri}: {type(exc).__name__}: {exc}"
+            ) from exc
+        return RegisteredModel(model, name, str(version))
