@@ -1,9 +1,9 @@
-"""The demo world's ticker universe: real US-listed symbols that Reddit talks about.
+"""The demo world's ticker universe: the WSB-favourite listings of the reference data.
 
-Order matters: a world with ``n_tickers = n`` uses the first ``n`` listings, so the
-r/wallstreetbets favourites come first. Symbols, names and aliases are what posts mention
-(cashtag, bare symbol, company name or alias). Some symbols are historical (BBBY, WISH, NAKD
-traded in the 2020-2022 era that the default world simulates).
+Order matters: a world with ``n_tickers = n`` uses the first ``n`` listings of
+:data:`~tft_assets.reference.wsb_listings.UNIVERSE`, so the r/wallstreetbets favourites come
+first. Some symbols are historical (BBBY, WISH, NAKD traded in the 2020-2022 era that the
+default world simulates).
 
 Symbols that are ordinary English words or abbreviations (``A``, ``ALL``, ``IT``, ``ON``,
 ``CAN``, ``DD``) are deliberately *not* in the universe: the world writes them as
@@ -12,71 +12,16 @@ false-positive words that a ticker extractor must not pick up.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from tft_assets.reference.wsb_listings import UNIVERSE, Listing
 
-
-class Listing(NamedTuple):
-    """One listed security: ``symbol`` as quoted, ``name`` as people write it, extra ``aliases``."""
-
-    symbol: str
-    name: str
-    aliases: tuple[str, ...] = ()
-
-
-#: The universe, WSB favourites first (at least 40 listings; columns of the world's latent
-#: arrays are indexed by position here).
-UNIVERSE: tuple[Listing, ...] = (
-    Listing("GME", "GameStop", ("Gamestop",)),
-    Listing("AMC", "AMC Entertainment", ("AMC Theatres",)),
-    Listing("BB", "BlackBerry", ("Blackberry",)),
-    Listing("NOK", "Nokia"),
-    Listing("PLTR", "Palantir", ("Palantir Technologies",)),
-    Listing("TSLA", "Tesla", ("Tesla Motors",)),
-    Listing("AAPL", "Apple"),
-    Listing("NVDA", "Nvidia", ("NVIDIA",)),
-    Listing("AMD", "Advanced Micro Devices"),
-    Listing("SPY", "S&P 500 ETF", ("the S&P 500",)),
-    Listing("BBBY", "Bed Bath & Beyond", ("Bed Bath",)),
-    Listing("NIO", "NIO Inc"),
-    Listing("SNDL", "Sundial Growers", ("Sundial",)),
-    Listing("MSFT", "Microsoft"),
-    Listing("AMZN", "Amazon"),
-    Listing("META", "Meta Platforms", ("Facebook",)),
-    Listing("GOOGL", "Alphabet", ("Google",)),
-    Listing("NFLX", "Netflix"),
-    Listing("COIN", "Coinbase"),
-    Listing("HOOD", "Robinhood"),
-    Listing("RIVN", "Rivian"),
-    Listing("SOFI", "SoFi Technologies", ("SoFi",)),
-    Listing("F", "Ford", ("Ford Motor",)),
-    Listing("BAC", "Bank of America"),
-    Listing("INTC", "Intel"),
-    Listing("DIS", "Disney", ("Walt Disney",)),
-    Listing("BABA", "Alibaba"),
-    Listing("WISH", "ContextLogic", ("Wish app",)),
-    Listing("CLOV", "Clover Health"),
-    Listing("MVIS", "MicroVision"),
-    Listing("BRK.B", "Berkshire Hathaway", ("Berkshire",)),
-    Listing("TLRY", "Tilray"),
-    Listing("SPCE", "Virgin Galactic"),
-    Listing("NKLA", "Nikola"),
-    Listing("LCID", "Lucid Motors", ("Lucid Group",)),
-    Listing("UWMC", "UWM Holdings"),
-    Listing("RKT", "Rocket Companies", ("Rocket Mortgage",)),
-    Listing("WKHS", "Workhorse"),
-    Listing("KOSS", "Koss"),
-    Listing("NAKD", "Naked Brand"),
-    Listing("CRSR", "Corsair Gaming", ("Corsair",)),
-    Listing("PYPL", "PayPal"),
-    Listing("QQQ", "Nasdaq 100 ETF", ("Invesco QQQ",)),
-    Listing("JPM", "JPMorgan Chase", ("JPMorgan",)),
-    Listing("UBER", "Uber"),
-    Listing("ROKU", "Roku"),
-    Listing("DKNG", "DraftKings"),
-    Listing("MU", "Micron"),
-    Listing("T", "AT&T"),
-    Listing("BF.B", "Brown-Forman"),
-)
+__all__ = [
+    "ETF_SYMBOLS",
+    "FALSE_POSITIVE_WORDS",
+    "MAX_UNIVERSE_SIZE",
+    "SYMBOLS",
+    "UNIVERSE",
+    "Listing",
+]
 
 #: Funds rather than companies (lower volatility in the simulated prices).
 ETF_SYMBOLS: frozenset[str] = frozenset({"SPY", "QQQ"})
