@@ -24,6 +24,7 @@ from tft_assets.posts.tickers import extract_mentions, mentions_per_row
 from tft_assets.posts.universe import (
     TickerUniverse,
     build_universe,
+    curated_listings,
     listing_files_as_of,
     normalize_symbol,
 )
@@ -61,8 +62,9 @@ class ScoringConfig:
     and names (:func:`~tft_assets.posts.universe.read_listing_file`; their names win), plain
     paths or dated snapshots ``DATE=PATH``, of which the latest on or before ``as_of`` (the
     posts' day; ``None``: the latest) is used (:func:`~tft_assets.posts.universe.listing_files_as_of`);
-    ``include_package_universe`` / ``include_demo_universe``: use pytickersymbols / the demo
-    world listings; ``chunk_rows``: posts per chunk.
+    ``include_package_universe`` / ``include_demo_universe``: use the bundled listing packages /
+    the curated WSB-favourite listings (:mod:`tft_assets.reference.wsb_listings`);
+    ``chunk_rows``: posts per chunk.
     """
 
     min_quality: float = DEFAULT_MIN_QUALITY
@@ -86,12 +88,10 @@ class ScoringConfig:
         )
 
     def focus_symbols(self) -> frozenset[str]:
-        """Symbols also accepted in lower case: the watchlist and the demo universe."""
+        """Symbols also accepted in lower case: the watchlist and the curated WSB listings."""
         focus = {normalize_symbol(s) for s in self.watchlist}
         if self.include_demo_universe:
-            from tft_assets.posts.universe import _demo_listings
-
-            focus |= {s for s, _, _ in _demo_listings()}
+            focus |= {s for s, _, _ in curated_listings()}
         return frozenset(focus)
 
 

@@ -11,7 +11,7 @@ exact pre-filter keeps only tokens that can pass one, so most words never reach 
   ("Ford (F)") needs no other evidence. An *ambiguous* symbol (one or two letters,
   or an English word such as ``OPEN`` or ``SPY``) also needs stock context (keywords,
   ``$40c``, ``calls``, ``shares`` ...) within ±:data:`CONTEXT_WINDOW_CHARS` characters.
-  Outside the focus set (watchlist and demo universe), a bare symbol is rejected in shouted
+  Outside the focus set (watchlist and curated WSB listings), a bare symbol is rejected in shouted
   (mostly upper-case) text and amid shouted words ("HOLD THE LINE"), unless a neighbour is a
   strong stock word ("PTON PUTS", "$40c").
   A lower- or title-case token (``gme``, ``Expr``) counts for focus symbols that are not

@@ -9,10 +9,10 @@ import pytest
 
 from tft_assets.posts import ScoringConfig, extract_tickers
 from tft_assets.posts.evaluation import evaluate_tickers, ticker_scores
+from tft_assets_tests.conftest import REAL_DATA, require_real_data
 
 DATA = Path(__file__).resolve().parent / "data"
-REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "real"
-SCREENER = REAL / "us_tickers_nasdaq_screener_2021-02-28.csv.gz"
+SCREENER = REAL_DATA / "us_tickers_nasdaq_screener_2021-02-28.csv.gz"
 
 
 def _tickers(texts: list[str], cfg: ScoringConfig | None = None) -> list[list[str]]:
@@ -191,9 +191,8 @@ def test_blind_labelled_sets(name: str, rows: int, precision: float, recall: flo
 def test_blind_sets_with_the_periods_listing_files(
     name: str, precision: float, recall: float
 ) -> None:
-    companies = REAL / "us_companies_with_exchange_sean-ta.csv.gz"
-    if not (SCREENER.exists() and companies.exists()):
-        pytest.skip("real listing files not available")
+    companies = REAL_DATA / "us_companies_with_exchange_sean-ta.csv.gz"
+    require_real_data(SCREENER, companies)
     cfg = ScoringConfig(universe_files=(str(SCREENER), str(companies)))
     s = evaluate_tickers(pl.read_csv(DATA / name), cfg)
     assert s["precision"] >= precision
@@ -201,8 +200,7 @@ def test_blind_sets_with_the_periods_listing_files(
 
 
 def test_hand_labelled_wsb_set_with_listing_file() -> None:
-    if not SCREENER.exists():
-        pytest.skip("real listing file not available")
+    require_real_data(SCREENER)
     labels = pl.read_csv(DATA / "wsb_tickers_labelled.csv")
     s = evaluate_tickers(labels, ScoringConfig(universe_files=(str(SCREENER),)))
     # measured: precision 0.990, recall 0.928
@@ -265,9 +263,12 @@ def test_month_abbreviations_are_expiries(tmp_path: Path) -> None:
 def test_universe_doctests() -> None:
     import doctest
 
-    from tft_assets.posts import universe
+    from tft_assets.posts.universe import aliases, listing_files
 
-    assert doctest.testmod(universe).failed == 0
+    for module in (aliases, listing_files):
+        result = doctest.testmod(module)
+        assert result.attempted > 0, module.__name__
+        assert result.failed == 0, module.__name__
 
 
 def test_dated_listing_snapshots_apply_from_their_day() -> None:
