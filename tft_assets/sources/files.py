@@ -33,8 +33,8 @@ from pathlib import Path
 import polars as pl
 
 from tft_assets.schemas import SOURCE_PRICES_SCHEMA, conform, empty_frame
-from tft_assets.sources.archive import _open_binary, _resolve_paths
 from tft_assets.sources.base import Fetched
+from tft_assets.sources.file_io import open_binary, resolve_paths
 
 #: Contract column -> accepted input names (lower-cased, spaces and dashes as underscores).
 PRICE_COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -59,7 +59,7 @@ def _read_raw(path: Path) -> pl.DataFrame:
     name = path.name.lower()
     if name.endswith((".parquet", ".pq")):
         return pl.read_parquet(path)
-    with _open_binary(path) as fh:
+    with open_binary(path) as fh:
         data = fh.read()
     return pl.read_csv(io.BytesIO(data), infer_schema=False, encoding="utf8-lossy")
 
@@ -138,7 +138,7 @@ class FilePricesSource:
     def frame(self) -> pl.DataFrame:
         """Every row of every matched file (cached)."""
         if self._frame is None:
-            paths = _resolve_paths(self.path_or_glob)
+            paths = resolve_paths(self.path_or_glob)
             if not paths:
                 raise FileNotFoundError(f"no prices files match {self.path_or_glob}")
             frames = [read_prices_file(p) for p in paths]

@@ -20,6 +20,9 @@ recent partitions (backfills come from archive dumps; a note says when the listi
 before the window start), and the API allows 100 requests per minute per OAuth client:
 concurrent runs share that budget, hence the Dagster pool :data:`REDDIT_POOL` (limit 1).
 
+Records are mapped to the contract by :func:`~tft_assets.sources.reddit_json.reddit_json_to_contract`,
+the same mapping the archive dumps use.
+
 Credentials are passed in (:class:`RedditCredentials`, or :func:`credentials_from_env`); they
 never appear in reprs, errors, notes or metadata. praw is imported only when a request is made.
 """
@@ -35,11 +38,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import polars as pl
-
 from tft_assets.schemas import SOURCE_POSTS_SCHEMA, empty_frame
-from tft_assets.sources.archive import REDDIT_JSON_FIELDS, reddit_json_to_contract
 from tft_assets.sources.base import Fetched
+from tft_assets.sources.reddit_json import records_frame, reddit_json_to_contract
 from tft_assets.sources.resilience import (
     CircuitBreaker,
     CircuitOpenError,
@@ -180,15 +181,6 @@ def _children(listing: Any) -> tuple[list[dict[str, Any]], str | None]:
     return items, data.get("after")
 
 
-def _records_frame(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
-    """Reddit JSON records -> a frame of :data:`REDDIT_JSON_FIELDS` as text."""
-    columns = {
-        name: [None if r.get(name) is None else str(r.get(name)) for r in records]
-        for name in REDDIT_JSON_FIELDS
-    }
-    return pl.DataFrame(columns, schema={name: pl.String for name in REDDIT_JSON_FIELDS})
-
-
 class RedditPostsSource:
     """A :class:`~tft_assets.sources.base.PostsSource` over the live Reddit API.
 
@@ -327,6 +319,42 @@ class RedditPostsSource:
             : self.comments_per_submission
         ]
 
+    def _window_comments(
+        self, submissions: list[dict[str, Any]], start_s: float, end_s: float
+    ) -> tuple[list[dict[str, Any]], int]:
+        """``(top comments created in the window, how many were created outside it)`` of the
+        most commented ``submissions``."""
+        threads = sorted(submissions, key=lambda s: -int(s.get("num_comments") or 0))
+        if self.max_comment_threads is not None:
+            threads = threads[: self.max_comment_threads]
+        kept: list[dict[str, Any]] = []
+        late = 0
+        for submission in threads:
+            if not int(submission.get("num_comments") or 0):
+                continue
+            for comment in self._top_comments(str(submission["id"])):
+                if start_s <= float(comment.get("created_utc") or 0.0) < end_s:
+                    kept.append(comment)
+                else:
+                    late += 1
+        return kept, late
+
+    def _subreddit_records(
+        self, subreddit: str, start_s: float, end_s: float, notes: dict[str, str]
+    ) -> list[dict[str, Any]]:
+        """Submissions of ``r/<subreddit>`` in the window, then their top comments in it."""
+        submissions = self._submissions(subreddit, start_s, end_s, notes)
+        if not submissions:
+            notes.setdefault(f"r/{subreddit}", "no submissions in the window")
+        if self.comments_per_submission == 0:
+            return submissions
+        comments, late = self._window_comments(submissions, start_s, end_s)
+        if late:
+            notes[f"r/{subreddit} comments"] = (
+                f"{late} top comments created outside the window left out"
+            )
+        return submissions + comments
+
     def fetch_posts(self, start_utc: dt.datetime, end_utc: dt.datetime) -> Fetched:
         """Submissions and top comments created in ``[start_utc, end_utc)`` (aware datetimes)."""
         assert start_utc.tzinfo is not None and end_utc.tzinfo is not None, "use aware datetimes"
@@ -335,29 +363,8 @@ class RedditPostsSource:
         notes: dict[str, str] = {}
         records: list[dict[str, Any]] = []
         for subreddit in self.subreddits:
-            submissions = self._submissions(subreddit, start_s, end_s, notes)
-            records.extend(submissions)
-            if not submissions:
-                notes.setdefault(f"r/{subreddit}", "no submissions in the window")
-            if self.comments_per_submission == 0:
-                continue
-            threads = sorted(submissions, key=lambda s: -int(s.get("num_comments") or 0))
-            if self.max_comment_threads is not None:
-                threads = threads[: self.max_comment_threads]
-            late = 0
-            for submission in threads:
-                if not int(submission.get("num_comments") or 0):
-                    continue
-                for comment in self._top_comments(str(submission["id"])):
-                    if start_s <= float(comment.get("created_utc") or 0.0) < end_s:
-                        records.append(comment)
-                    else:
-                        late += 1
-            if late:
-                notes[f"r/{subreddit} comments"] = (
-                    f"{late} top comments created outside the window left out"
-                )
+            records.extend(self._subreddit_records(subreddit, start_s, end_s, notes))
         if not records:
             return Fetched(frame=empty_frame(SOURCE_POSTS_SCHEMA), notes=notes)
-        frame = reddit_json_to_contract(_records_frame(records), source="reddit")
+        frame = reddit_json_to_contract(records_frame(records), source="reddit")
         return Fetched(frame=frame, notes=notes)
