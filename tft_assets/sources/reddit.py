@@ -52,6 +52,7 @@ from tft_assets.sources.resilience import (
     RetryPolicy,
     TransientCallError,
     parse_retry_after,
+    service_caller,
 )
 
 #: Dagster pool name that serialises Reddit API use across runs.
@@ -63,6 +64,8 @@ DEFAULT_REQUESTS_PER_MINUTE = 90
 REDDIT_PAGE_SIZE = 100
 DEFAULT_COMMENTS_PER_SUBMISSION = 10
 DEFAULT_MAX_PAGES_PER_SUBREDDIT = 10  # 1,000 submissions: as deep as a listing goes
+#: Retries and timeout when the caller passes no policy.
+REDDIT_RETRY_POLICY = RetryPolicy(timeout_s=16.0)
 
 ENV_CLIENT_ID = "REDDIT_CLIENT_ID"
 ENV_CLIENT_SECRET = "REDDIT_CLIENT_SECRET"
@@ -216,15 +219,16 @@ class RedditPostsSource:
         self.max_comment_threads = max_comment_threads
         self.max_pages_per_subreddit = max_pages_per_subreddit
         self.base_url = base_url.rstrip("/") if base_url else None
-        self.policy = policy or RetryPolicy(timeout_s=16.0)
-        self.caller = ResilientCaller(
+        self.caller = service_caller(
             "reddit",
-            policy=self.policy,
+            policy,
+            REDDIT_RETRY_POLICY,
             breaker=breaker,
             clock=clock,
             sleep=sleep,
             rng=rng,
         )
+        self.policy = self.caller.policy
         self.limiter = RateLimiter(requests_per_minute, clock=clock, sleep=sleep)
         self._reddit: Any = None
 

@@ -23,6 +23,9 @@ failures; at ``failure_threshold`` it *opens* and every call fails immediately w
 attempts, retries, failures, sleeps and breaker transitions; :meth:`ResilientCaller.metadata`
 returns them as a plain dict for Dagster metadata.
 
+:func:`service_caller` builds the caller of one live source from its constructor arguments.
+The errors and :func:`classify_exception` live in :mod:`tft_assets.sources.failures`.
+
 :class:`RateLimiter` is a sliding-window requests-per-minute limiter (Reddit allows 100 per
 minute per OAuth client).
 
@@ -32,8 +35,6 @@ Plain Python; no Dagster, no network library imported at module level.
 from __future__ import annotations
 
 import collections
-import concurrent.futures
-import json
 import random
 import threading
 import time
@@ -41,54 +42,41 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from tft_assets.sources.failures import (
+    FAIL_FAST_HTTP_STATUSES,
+    RETRYABLE_HTTP_STATUSES,
+    CircuitOpenError,
+    Decision,
+    HTTPStatusError,
+    PermanentCallError,
+    RetriesExhaustedError,
+    TransientCallError,
+    classify_exception,
+    parse_retry_after,
+)
+
 T = TypeVar("T")
 
 BreakerState = Literal["closed", "open", "half_open"]
 
-#: HTTP statuses retried with backoff.
-RETRYABLE_HTTP_STATUSES: frozenset[int] = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 522})
-#: HTTP statuses that fail fast (credentials, permissions, missing resource).
-FAIL_FAST_HTTP_STATUSES: frozenset[int] = frozenset({401, 403, 404})
-
-_HTTP_STATUS_HINTS: dict[int, str] = {
-    401: "unauthorized: check the credentials",
-    403: "forbidden: the credentials lack access to this resource",
-    404: "not found: check the name (subreddit, ticker, URL)",
-}
-
-
-class TransientCallError(Exception):
-    """A failure worth retrying; ``retry_after_s`` is the server's hint, if any."""
-
-    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
-
-
-class HTTPStatusError(Exception):
-    """A non-success HTTP answer: ``status`` and the server's ``Retry-After`` (seconds) if sent."""
-
-    def __init__(self, status: int, url: str, *, retry_after_s: float | None = None) -> None:
-        super().__init__(f"HTTP {status} from {url}")
-        self.status = status
-        self.url = url
-        self.retry_after_s = retry_after_s
-
-
-class PermanentCallError(RuntimeError):
-    """A failure that retrying cannot fix. The message is one line, safe to show."""
-
-
-class RetriesExhaustedError(RuntimeError):
-    """Every attempt failed with a transient error; ``last_error`` is the final one."""
-
-    def __init__(self, message: str, last_error: BaseException) -> None:
-        super().__init__(message)
-        self.last_error = last_error
-
-
-class CircuitOpenError(RuntimeError):
-    """The circuit breaker is open: calls are refused without touching the service."""
+__all__ = [
+    "FAIL_FAST_HTTP_STATUSES",
+    "RETRYABLE_HTTP_STATUSES",
+    "CallStats",
+    "CircuitBreaker",
+    "CircuitOpenError",
+    "Decision",
+    "HTTPStatusError",
+    "PermanentCallError",
+    "RateLimiter",
+    "ResilientCaller",
+    "RetriesExhaustedError",
+    "RetryPolicy",
+    "TransientCallError",
+    "classify_exception",
+    "parse_retry_after",
+    "service_caller",
+]
 
 
 @dataclass(frozen=True)
@@ -105,93 +93,6 @@ class RetryPolicy:
         assert self.max_attempts >= 1, "max_attempts must be >= 1"
         assert self.base_delay_s >= 0 and self.max_delay_s >= 0, "delays must be >= 0"
         assert self.timeout_s > 0, "timeout_s must be > 0"
-
-
-@dataclass(frozen=True)
-class Decision:
-    """How to treat one failed attempt."""
-
-    retry: bool
-    reason: str
-    retry_after_s: float | None = None
-
-
-def parse_retry_after(value: str | float | None) -> float | None:
-    """Seconds from a ``Retry-After`` header value (delta-seconds or an HTTP date); None if absent."""
-    if value is None or value == "":
-        return None
-    try:
-        return max(0.0, float(value))
-    except (TypeError, ValueError):
-        pass
-    from email.utils import parsedate_to_datetime
-
-    try:
-        when = parsedate_to_datetime(str(value))
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _status_of(exc: BaseException) -> int | None:
-    status = getattr(exc, "status", None)
-    if isinstance(status, int):
-        return status
-    response = getattr(exc, "response", None)
-    code = getattr(response, "status_code", None)
-    return code if isinstance(code, int) else None
-
-
-def _retry_after_of(exc: BaseException) -> float | None:
-    hint = getattr(exc, "retry_after_s", None)
-    if hint is not None:
-        return float(hint)
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
-    if headers is not None:
-        return parse_retry_after(headers.get("retry-after") or headers.get("Retry-After"))
-    return None
-
-
-def classify_exception(exc: BaseException) -> Decision | None:
-    """Retry / fail-fast decision for ``exc``, or None for an unknown error (re-raised as is)."""
-    name = type(exc).__name__
-    if isinstance(exc, TransientCallError):
-        return Decision(True, str(exc), exc.retry_after_s)
-    if isinstance(exc, PermanentCallError):
-        return Decision(False, str(exc))
-    # prawcore wraps transport errors: look at what it wraps.
-    original = getattr(exc, "original_exception", None)
-    if isinstance(original, BaseException) and original is not exc:
-        inner = classify_exception(original)
-        if inner is not None:
-            return inner
-    status = _status_of(exc)
-    if status is not None:
-        if status in RETRYABLE_HTTP_STATUSES or status >= 500:
-            return Decision(True, f"HTTP {status}", _retry_after_of(exc))
-        if 400 <= status < 500:
-            hint = _HTTP_STATUS_HINTS.get(status, "client error")
-            return Decision(False, f"HTTP {status} {hint}")
-    if name == "YFRateLimitError":
-        return Decision(True, "Yahoo Finance rate limit (YFRateLimitError)")
-    if name == "BadJSON" or isinstance(exc, json.JSONDecodeError):
-        return Decision(True, "malformed JSON in the response")
-    if isinstance(exc, TimeoutError | concurrent.futures.TimeoutError) or name in {
-        "Timeout",
-        "ReadTimeout",
-        "ConnectTimeout",
-        "ReadTimeoutError",
-    }:
-        return Decision(True, f"timeout ({name})")
-    if isinstance(exc, ConnectionError) or name in {
-        "ConnectionError",
-        "ChunkedEncodingError",
-        "ProtocolError",
-        "RemoteDisconnected",
-    }:
-        return Decision(True, f"connection error ({name})")
-    return None
 
 
 @dataclass
@@ -398,64 +299,79 @@ class ResilientCaller:
         self._count(calls=1)
         last_reason = ""
         for attempt in range(self.policy.max_attempts):
-            if not self.breaker.allow():
-                self._count(rejected_by_breaker=1)
-                raise CircuitOpenError(
-                    f"{self.name}: circuit open after {self.breaker.failure_threshold} consecutive "
-                    f"failures (last: {self.stats.last_error or last_reason}); "
-                    f"retry in {self.breaker.seconds_until_retry():.0f} s"
-                )
+            self._admit(last_reason)
             self._count(attempts=1)
             try:
-                if self._enforce_timeout:
-                    result = _run_with_timeout(fn, self.policy.timeout_s)
-                else:
-                    result = fn()
+                result = self._run(fn)
             except BaseException as exc:
                 decision = self._classify(exc)
                 if decision is None:
                     self.breaker.release()
                     raise
-                with self._lock:
-                    self.stats.last_error = decision.reason
-                    self.stats.reasons[decision.reason] = (
-                        self.stats.reasons.get(decision.reason, 0) + 1
-                    )
-                if not decision.retry:
-                    self.breaker.release()
-                    self._count(permanent_failures=1)
-                    raise PermanentCallError(
-                        f"{self.name}: {what} failed: {decision.reason}"
-                    ) from None
-                self.breaker.record_failure()
-                self._count(transient_failures=1)
-                if "429" in decision.reason or "rate limit" in decision.reason:
-                    self._count(rate_limited=1)
-                if "timeout" in decision.reason:
-                    self._count(timeouts=1)
+                self._handle_failure(decision, exc, attempt=attempt, what=what)
                 last_reason = decision.reason
-                if (
-                    decision.retry_after_s is not None
-                    and decision.retry_after_s > self.policy.max_retry_after_s
-                ):
-                    raise PermanentCallError(
-                        f"{self.name}: {what} rate limited; server asks to wait "
-                        f"{decision.retry_after_s:.0f} s (more than the {self.policy.max_retry_after_s:.0f} s allowed)"
-                    ) from None
-                if attempt + 1 >= self.policy.max_attempts:
-                    raise RetriesExhaustedError(
-                        f"{self.name}: {what} failed after {self.policy.max_attempts} attempts "
-                        f"(last: {decision.reason})",
-                        exc,
-                    ) from None
-                delay = self.backoff_s(attempt, decision.retry_after_s)
-                self._count(retries=1, slept_s=delay)
-                self._sleep(delay)
                 continue
             self.breaker.record_success()
             self._count(successes=1)
             return result
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _admit(self, last_reason: str) -> None:
+        """Raise :class:`CircuitOpenError` unless the breaker lets a call through."""
+        if not self.breaker.allow():
+            self._count(rejected_by_breaker=1)
+            raise CircuitOpenError(
+                f"{self.name}: circuit open after {self.breaker.failure_threshold} consecutive "
+                f"failures (last: {self.stats.last_error or last_reason}); "
+                f"retry in {self.breaker.seconds_until_retry():.0f} s"
+            )
+
+    def _run(self, fn: Callable[[], T]) -> T:
+        if self._enforce_timeout:
+            return _run_with_timeout(fn, self.policy.timeout_s)
+        return fn()
+
+    def _record_reason(self, reason: str) -> None:
+        with self._lock:
+            self.stats.last_error = reason
+            self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + 1
+
+    def _count_transient(self, reason: str) -> None:
+        self.breaker.record_failure()
+        self._count(transient_failures=1)
+        if "429" in reason or "rate limit" in reason:
+            self._count(rate_limited=1)
+        if "timeout" in reason:
+            self._count(timeouts=1)
+
+    def _handle_failure(
+        self, decision: Decision, exc: BaseException, *, attempt: int, what: str
+    ) -> None:
+        """Count a failed attempt, then raise (permanent, Retry-After too long, last attempt)
+        or sleep the backoff before the next one."""
+        self._record_reason(decision.reason)
+        if not decision.retry:
+            self.breaker.release()
+            self._count(permanent_failures=1)
+            raise PermanentCallError(f"{self.name}: {what} failed: {decision.reason}") from None
+        self._count_transient(decision.reason)
+        if (
+            decision.retry_after_s is not None
+            and decision.retry_after_s > self.policy.max_retry_after_s
+        ):
+            raise PermanentCallError(
+                f"{self.name}: {what} rate limited; server asks to wait "
+                f"{decision.retry_after_s:.0f} s (more than the {self.policy.max_retry_after_s:.0f} s allowed)"
+            ) from None
+        if attempt + 1 >= self.policy.max_attempts:
+            raise RetriesExhaustedError(
+                f"{self.name}: {what} failed after {self.policy.max_attempts} attempts "
+                f"(last: {decision.reason})",
+                exc,
+            ) from None
+        delay = self.backoff_s(attempt, decision.retry_after_s)
+        self._count(retries=1, slept_s=delay)
+        self._sleep(delay)
 
     def metadata(self) -> dict[str, Any]:
         """Counters and breaker state as a JSON-serialisable dict."""
@@ -478,3 +394,25 @@ class ResilientCaller:
                 "last_error": stats.last_error,
                 "failure_reasons": dict(stats.reasons),
             }
+
+
+def service_caller(
+    name: str,
+    policy: RetryPolicy | None,
+    default_policy: RetryPolicy,
+    *,
+    breaker: CircuitBreaker | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+) -> ResilientCaller:
+    """The :class:`ResilientCaller` of one live service: ``policy`` when given, else the
+    service's ``default_policy``; ``breaker``/``clock``/``sleep``/``rng`` as the source got them."""
+    return ResilientCaller(
+        name,
+        policy=policy or default_policy,
+        breaker=breaker,
+        clock=clock,
+        sleep=sleep,
+        rng=rng,
+    )

@@ -38,15 +38,17 @@ from tft_assets.schemas import SOURCE_PRICES_SCHEMA, conform, empty_frame
 from tft_assets.sources.base import Fetched
 from tft_assets.sources.resilience import (
     CircuitBreaker,
-    ResilientCaller,
     RetriesExhaustedError,
     RetryPolicy,
     TransientCallError,
+    service_caller,
 )
 
 DEFAULT_BATCH_SIZE = 50
 NO_ROWS_NOTE = "no rows returned (delisted, renamed or rate-limited)"
 YAHOO_SOURCE = "yahoo"
+#: Retries and timeout when the caller passes no policy.
+YAHOO_RETRY_POLICY = RetryPolicy(max_attempts=4, base_delay_s=2.0, timeout_s=30.0)
 _RATE_LIMIT_PATTERN = re.compile(r"RateLimit|Too Many Requests|rate limit", re.IGNORECASE)
 
 
@@ -150,16 +152,17 @@ class YahooPricesSource:
     ) -> None:
         assert batch_size >= 1, "batch_size must be >= 1"
         self.batch_size = batch_size
-        self.policy = policy or RetryPolicy(max_attempts=4, base_delay_s=2.0, timeout_s=30.0)
         self._download = download or _default_download
-        self.caller = ResilientCaller(
-            "yahoo",
-            policy=self.policy,
+        self.caller = service_caller(
+            YAHOO_SOURCE,
+            policy,
+            YAHOO_RETRY_POLICY,
             breaker=breaker,
             clock=clock,
             sleep=sleep,
             rng=rng,
         )
+        self.policy = self.caller.policy
 
     def metadata(self) -> dict[str, Any]:
         return self.caller.metadata()
