@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import polars as pl
 import pytest
@@ -15,8 +13,7 @@ from tft_assets.posts.lexicon import (
     vader_lexicon,
     wsb_lexicon,
 )
-
-REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "real"
+from tft_assets_tests.conftest import REAL_DATA, require_real_data
 
 VADER_CASES = [
     "VADER is smart, handsome, and funny.",
@@ -54,9 +51,8 @@ def test_matches_vader_on_reference_sentences() -> None:
 
 
 def test_agrees_with_vader_on_real_wsb_comments() -> None:
-    path = REAL / "wsb_gme_search_2021-01-18_to_2021-02-02_acatsama_comments.csv.gz"
-    if not path.exists():
-        pytest.skip("real data not available")
+    path = REAL_DATA / "wsb_gme_search_2021-01-18_to_2021-02-02_acatsama_comments.csv.gz"
+    require_real_data(path)
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     texts = pl.read_csv(path).get_column("body").drop_nulls().head(1500)
