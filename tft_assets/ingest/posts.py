@@ -8,49 +8,17 @@ Partitions are calendar days of ``created_utc`` in America/New_York.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 import polars as pl
 
 from tft_assets.ingest.privacy import hash_authors
-from tft_assets.schemas import (
-    QUARANTINE_SCHEMA,
-    RAW_POSTS_SCHEMA,
-    SOURCE_POSTS_SCHEMA,
-    conform,
-    empty_frame,
-    ground_truth_columns,
-)
+from tft_assets.ingest.results import IngestResult, split_checked_rows
+from tft_assets.schemas import RAW_POSTS_SCHEMA, SOURCE_POSTS_SCHEMA, conform
 from tft_assets.settings import MARKET_TIMEZONE
 
 #: Reddit's own limit for a self-post body; longer text is rejected as oversized.
 MAX_TEXT_CHARS = 40_000
-#: Extracts the reason code (the stable prefix) from a quarantine reason message.
-REASON_CODE_PATTERN = (
-    r"^(missing post_id|missing or unparsable created_utc|created_utc outside|oversized text"
-    r"|duplicate post_id|duplicate canonical_url|missing ticker or date|non-positive or NaN price"
-    r"|high < low|OHLC inconsistent|negative volume|duplicate \(ticker, date\)|not a trading day"
-    r"|date outside)"
-)
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    """Validated rows split by partition key, rejected rows with reasons, and counts."""
-
-    partitions: dict[str, pl.DataFrame]
-    quarantine: dict[str, pl.DataFrame]
-    stats: Mapping[str, int] = field(default_factory=dict)
-
-    @property
-    def quarantined_rows(self) -> int:
-        return sum(f.height for f in self.quarantine.values())
-
-    @property
-    def kept_rows(self) -> int:
-        return sum(f.height for f in self.partitions.values())
 
 
 def canonical_url_expr(col: str = "url") -> pl.Expr:
@@ -69,47 +37,6 @@ def canonical_url_expr(col: str = "url") -> pl.Expr:
         .str.to_lowercase()
         .alias("canonical_url")
     )
-
-
-def _record_json(frame: pl.DataFrame) -> pl.Series:
-    """One JSON string per row (for the quarantine ``record`` column)."""
-    if frame.height == 0:
-        return pl.Series("record", [], dtype=pl.String)
-    return pl.Series(
-        "record", [json.dumps(r, default=str, ensure_ascii=False) for r in frame.to_dicts()]
-    )
-
-
-def quarantine_frame(
-    asset: str, frame: pl.DataFrame, reasons: pl.Series, partitions: pl.Series
-) -> pl.DataFrame:
-    """Build quarantine rows (schema :data:`QUARANTINE_SCHEMA`) from rejected ``frame`` rows."""
-    return pl.DataFrame(
-        {
-            "asset": [asset] * frame.height,
-            "partition": partitions,
-            "reason": reasons,
-            "record": _record_json(frame),
-        },
-        schema=QUARANTINE_SCHEMA,
-    )
-
-
-def split_by_key(
-    frame: pl.DataFrame, keys: Sequence[str], key_col: str, schema: dict
-) -> dict[str, pl.DataFrame]:
-    """``{key: rows of frame whose key_col == key}`` for every key (empty frames included)."""
-    groups = (
-        {k[0]: g.drop(key_col) for k, g in frame.partition_by(key_col, as_dict=True).items()}
-        if frame.height
-        else {}
-    )
-    out = {}
-    for key in keys:
-        out[key] = groups.get(
-            key, empty_frame(schema) if not frame.columns else frame.drop(key_col).clear()
-        )
-    return out
 
 
 def ingest_posts(
@@ -186,47 +113,20 @@ def ingest_posts(
         .otherwise(pl.col("_reason"))
         .alias("_reason")
     )
-    rejected = pl.concat(
-        [df.filter(pl.col("_reason").is_not_null()), valid.filter(pl.col("_reason").is_not_null())]
+    return split_checked_rows(
+        df,
+        valid,
+        asset="raw_posts",
+        partition_keys=keys,
+        raw_schema=RAW_POSTS_SCHEMA,
+        sort_by=["created_utc", "post_id"],
+        record_columns=[c if c != "author" else "author_hash" for c in SOURCE_POSTS_SCHEMA],
+        extra_stats=_author_stats,
     )
-    kept = valid.filter(pl.col("_reason").is_null())
 
-    gt = ground_truth_columns(kept)
-    kept = kept.select(
-        [pl.col(c).cast(t) for c, t in RAW_POSTS_SCHEMA.items()]
-        + [pl.col(c) for c in gt]
-        + ["_partition"]
-    )
-    kept = kept.sort(["created_utc", "post_id"])
 
-    q_part = rejected.get_column("_partition").fill_null(keys[0] if keys else "unknown")
-    q_part = pl.Series(
-        [p if p in key_set else (keys[0] if keys else p) for p in q_part.to_list()], dtype=pl.String
-    )
-    rejected = rejected.with_columns(q_part.alias("_qpartition")).sort("_row")
-    quarantine = quarantine_frame(
-        "raw_posts",
-        rejected.select(
-            [c if c != "author" else "author_hash" for c in SOURCE_POSTS_SCHEMA]
-            + ground_truth_columns(rejected)
-        ),
-        rejected.get_column("_reason"),
-        rejected.get_column("_qpartition"),
-    ).with_columns(pl.col("partition").alias("_partition"))
-
-    stats = {
-        "rows_in": df.height,
-        "rows_kept": kept.height,
-        "rows_quarantined": rejected.height,
-        "authors_hashed": int(kept.get_column("author_hash").is_not_null().sum()),
-    }
-    by_reason = rejected.group_by(pl.col("_reason").str.extract(REASON_CODE_PATTERN)).len()
-    stats.update({f"quarantined[{r}]": n for r, n in by_reason.iter_rows()})
-    return IngestResult(
-        partitions=split_by_key(kept, keys, "_partition", RAW_POSTS_SCHEMA),
-        quarantine=split_by_key(quarantine, keys, "_partition", QUARANTINE_SCHEMA),
-        stats=stats,
-    )
+def _author_stats(kept: pl.DataFrame) -> dict[str, int]:
+    return {"authors_hashed": int(kept.get_column("author_hash").is_not_null().sum())}
 
 
 def utc_window(partition_keys: Sequence[str]) -> tuple[dt.datetime, dt.datetime]:

@@ -10,19 +10,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from tft_assets.ingest.posts import (
-    REASON_CODE_PATTERN,
-    IngestResult,
-    quarantine_frame,
-    split_by_key,
-)
-from tft_assets.schemas import (
-    QUARANTINE_SCHEMA,
-    RAW_PRICES_SCHEMA,
-    SOURCE_PRICES_SCHEMA,
-    conform,
-    ground_truth_columns,
-)
+from tft_assets.ingest.results import IngestResult, split_checked_rows
+from tft_assets.schemas import RAW_PRICES_SCHEMA, SOURCE_PRICES_SCHEMA, conform
 
 
 def ingest_prices(
@@ -82,35 +71,12 @@ def ingest_prices(
         .then(pl.lit("duplicate (ticker, date)"))
         .alias("_reason")
     )
-    rejected = pl.concat(
-        [df.filter(pl.col("_reason").is_not_null()), valid.filter(pl.col("_reason").is_not_null())]
-    ).sort("_row")
-    kept = valid.filter(pl.col("_reason").is_null())
-    gt = ground_truth_columns(kept)
-    kept = kept.select(
-        [pl.col(c).cast(t) for c, t in RAW_PRICES_SCHEMA.items()]
-        + [pl.col(c) for c in gt]
-        + ["_partition"]
-    ).sort(["date", "ticker"])
-    fallback = keys[0] if keys else "unknown"
-    q_part = pl.Series(
-        [
-            p if p in keys else fallback
-            for p in rejected.get_column("_partition").fill_null(fallback).to_list()
-        ],
-        dtype=pl.String,
-    )
-    quarantine = quarantine_frame(
-        "raw_prices",
-        rejected.select(list(SOURCE_PRICES_SCHEMA) + ground_truth_columns(rejected)),
-        rejected.get_column("_reason"),
-        q_part,
-    ).with_columns(pl.col("partition").alias("_partition"))
-    stats = {"rows_in": df.height, "rows_kept": kept.height, "rows_quarantined": rejected.height}
-    by_reason = rejected.group_by(pl.col("_reason").str.extract(REASON_CODE_PATTERN)).len()
-    stats.update({f"quarantined[{r}]": n for r, n in by_reason.iter_rows()})
-    return IngestResult(
-        partitions=split_by_key(kept, keys, "_partition", RAW_PRICES_SCHEMA),
-        quarantine=split_by_key(quarantine, keys, "_partition", QUARANTINE_SCHEMA),
-        stats=stats,
+    return split_checked_rows(
+        df,
+        valid,
+        asset="raw_prices",
+        partition_keys=keys,
+        raw_schema=RAW_PRICES_SCHEMA,
+        sort_by=["date", "ticker"],
+        record_columns=list(SOURCE_PRICES_SCHEMA),
     )
