@@ -1,0 +1,254 @@
+"""Candidate mentions: the tokens that can pass a rule, and the rules that make them mentions.
+
+:func:`candidate_tokens` keeps, with a cheap exact pre-filter, only the tokens that can pass a
+rule, with their neighbours and core; :func:`mention_candidates` applies the cashtag, symbol
+and name rules to them (see the package docstring), each candidate marked ``needs_ctx`` when it
+is ambiguous.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from tft_assets.posts.tickers.tables import Tables
+from tft_assets.posts.tickers.tokens import LEAD_CHARS, TRAIL_CHARS, core_columns
+
+#: Columns of every candidate frame, in order.
+CANDIDATE_COLUMNS = [
+    "row",
+    "symbol",
+    "method",
+    "start",
+    "end",
+    "needs_ctx",
+    "core",
+    "_prev",
+    "_next",
+]
+
+
+def _single_token_hits(tok: pl.Series, norm: pl.Series, tab: Tables) -> pl.Series:
+    """Per token: it is a lower-case symbol or alias spelling, or a cased token (upper-case
+    letter or ``$``) that is a cashtag, a symbol, an alias or a proper-name spelling."""
+    candidate = norm.is_in(tab.lower_spellings.implode())
+    cased_at = tok.str.contains(r"[A-Z$]").arg_true()
+    if cased_at.len():
+        norm_cased = norm.gather(cased_at)
+        hit = (
+            tok.gather(cased_at).str.contains("$", literal=True)
+            | norm_cased.is_in(tab.symbol_spellings.implode())
+            | norm_cased.str.to_lowercase().is_in(tab.lower_spellings.implode())
+            | norm_cased.is_in(tab.proper_spellings.implode())
+        )
+        candidate = candidate.scatter(cased_at.filter(hit), True)
+    return candidate
+
+
+def _two_word_starts(every: pl.DataFrame, norm: pl.Series, tab: Tables) -> pl.Series:
+    """Indices of the first words of two-word names whose next token (same text) completes
+    the name."""
+    first_at = norm.is_in(tab.first_word_spellings.implode()).arg_true()
+    nxt_at = (first_at + 1).clip(0, every.height - 1)
+    key = pl.DataFrame({"a": norm.gather(first_at), "b": norm.gather(nxt_at)}).select(
+        pl.concat_str(["a", "b"], separator=" ").str.to_lowercase()
+    )
+    pair = key.to_series().is_in(tab.alias_double_keys.implode()) & (
+        every.get_column("row").gather(nxt_at) == every.get_column("row").gather(first_at)
+    )
+    return first_at.filter(pair)
+
+
+def _with_neighbours(every: pl.DataFrame, at: pl.Series) -> pl.DataFrame:
+    """The tokens at ``at`` with the next token (``next_tok``, ``next_raw_start``,
+    ``has_next``), the neighbours in the same text (``_next``, ``_prev``; null at the
+    text's ends) and the core columns (:func:`~tft_assets.posts.tickers.tokens.core_columns`)."""
+    nxt = (at + 1).clip(0, every.height - 1)
+    prv = (at.cast(pl.Int64) - 1).clip(0, None)
+    same_row_next = (every.get_column("row").gather(nxt) == every.get_column("row").gather(at)) & (
+        at + 1 < every.height
+    )
+    same_row_prev = (every.get_column("row").gather(prv) == every.get_column("row").gather(at)) & (
+        at > 0
+    )
+    t = every[at].with_columns(
+        every.get_column("tok").gather(nxt).alias("next_tok"),
+        every.get_column("raw_start").gather(nxt).alias("next_raw_start"),
+        same_row_next.alias("has_next"),
+        pl.when(same_row_next).then(every.get_column("tok").gather(nxt)).alias("_next"),
+        pl.when(same_row_prev).then(every.get_column("tok").gather(prv)).alias("_prev"),
+    )
+    return t.with_columns(core_columns(pl.col("tok"), pl.col("raw_start")))
+
+
+def candidate_tokens(every: pl.DataFrame, tab: Tables) -> pl.DataFrame | None:
+    """The tokens of ``every`` (:func:`~tft_assets.posts.tickers.tokens.token_frame`) that can
+    pass a rule, with neighbours and core; ``None`` when there are none."""
+    tok = every.get_column("tok")
+    norm = tok.str.strip_chars_start(LEAD_CHARS).str.strip_chars_end(TRAIL_CHARS)
+    candidate = _single_token_hits(tok, norm, tab)
+    if tab.alias_double_keys.len():
+        candidate = candidate.scatter(_two_word_starts(every, norm, tab), True)
+    at = candidate.arg_true()
+    if at.len() == 0:
+        return None
+    return _with_neighbours(every, at)
+
+
+def _cashtags(t: pl.DataFrame, tab: Tables) -> pl.DataFrame:
+    """``$GME``, ``$gme``, ``$BRK.B`` of a listed symbol: no context needed."""
+    core = pl.col("core")
+    cash_sym = core.str.slice(1).str.to_uppercase().str.replace("-", ".", literal=True)
+    is_cash = core.str.contains(r"^\$[A-Za-z]{1,5}(?:[.\-][A-Za-z]{1,2})?$")
+    cash = t.filter(is_cash).with_columns(
+        cash_sym.alias("symbol"),
+        pl.lit("cashtag").alias("method"),
+        pl.lit(False).alias("needs_ctx"),
+    )
+    return cash.filter(pl.col("symbol").is_in(tab.symbols.implode()))
+
+
+def _upper_symbols(t: pl.DataFrame, tab: Tables) -> pl.DataFrame:
+    """A bare upper-case listed symbol, not blacklisted; one or two letters, or a word,
+    needs context."""
+    core = pl.col("core")
+    is_upper = core.str.contains(r"^[A-Z]{1,5}(?:[.\-][A-Z]{1,2})?$")
+    up_sym = core.str.replace("-", ".", literal=True)
+    up = t.filter(is_upper).with_columns(up_sym.alias("symbol"), pl.lit("symbol").alias("method"))
+    up = up.filter(
+        pl.col("symbol").is_in(tab.symbols.implode())
+        & ~pl.col("symbol").is_in(tab.blacklist.implode())
+    )
+    return up.with_columns(
+        (
+            (pl.col("symbol").str.len_chars() <= 2)
+            | pl.col("symbol").str.to_lowercase().is_in(tab.common.implode())
+            | pl.col("symbol").is_in(tab.wordlike_symbols.implode())
+        ).alias("needs_ctx")
+    )
+
+
+def _lower_symbols(t: pl.DataFrame, tab: Tables) -> pl.DataFrame:
+    """Symbols in lower or title case: focus symbols (``gme``, ``Gme``, ``bb``) and other
+    symbols of 3+ letters that are no word (``expr``; title case only outside a longer
+    proper noun: "Pltr" but not "Ryan Cohen"), never a common word; context needed but for
+    focus symbols of 3+ letters that are no English word."""
+    core = pl.col("core")
+    lw = core.str.to_lowercase()
+    lower_shape = core.str.contains(r"^[A-Za-z][a-z]{1,4}$")
+    is_lower = lower_shape & lw.is_in(tab.focus_lower.implode())
+    is_lower_other = (
+        lower_shape
+        & (core.str.len_chars() >= 3)
+        & (core.str.contains(r"^[a-z]") | ~in_longer_name())
+        & core.str.to_uppercase().is_in(tab.plain_symbols.implode())
+        & ~lw.is_in(tab.focus_lower.implode())
+    )
+    return t.filter((is_lower | is_lower_other) & ~lw.is_in(tab.common.implode())).with_columns(
+        core.str.to_uppercase().alias("symbol"),
+        pl.lit("symbol").alias("method"),
+        (
+            (core.str.len_chars() <= 2)
+            | ~lw.is_in(tab.focus_lower.implode())
+            | lw.is_in(tab.focus_lower_words.implode())
+        ).alias("needs_ctx"),
+    )
+
+
+def _one_word_names(t: pl.DataFrame, tab: Tables) -> pl.DataFrame:
+    """A one-word company name or alias, any case, or its plural ("GameStops", "Chipotles":
+    its stores name the company too)."""
+    core = pl.col("core")
+    lw = core.str.to_lowercase()
+    keys = tab.alias_single_keys.implode()
+    plural = ~lw.is_in(keys) & lw.str.ends_with("s") & core.str.contains(r"^[A-Z]")
+    name = pl.when(plural).then(lw.str.strip_suffix("s"))
+    name = name.otherwise(lw)
+    return t.filter(name.is_in(keys)).with_columns(
+        name.replace_strict(tab.alias_single, default=None).alias("symbol"),
+        pl.lit("name").alias("method"),
+        pl.lit(False).alias("needs_ctx"),
+    )
+
+
+def _two_word_names(t: pl.DataFrame, tab: Tables) -> pl.DataFrame | None:
+    """A two-word company name or alias (``General Motors``), the span covering both words;
+    ``None`` when no token starts one."""
+    lw = pl.col("core").str.to_lowercase()
+    pairs = t.filter(pl.col("has_next") & lw.is_in(tab.first_words.implode()))
+    if pairs.height == 0:
+        return None
+    nxt_cols = core_columns(pl.col("next_tok"), pl.col("next_raw_start"))
+    pairs = pairs.with_columns(nxt_cols[0].alias("next_core"), nxt_cols[2].alias("next_end"))
+    bigram = pl.concat_str([lw, pl.col("next_core").str.to_lowercase()], separator=" ")
+    return pairs.filter(bigram.is_in(tab.alias_double_keys.implode())).with_columns(
+        bigram.replace_strict(tab.alias_double, default=None).alias("symbol"),
+        pl.lit("name").alias("method"),
+        pl.lit(False).alias("needs_ctx"),
+        pl.col("next_end").alias("end"),
+    )
+
+
+def mention_candidates(t: pl.DataFrame, texts: pl.Series, tab: Tables) -> pl.DataFrame:
+    """Every rule's candidates among the tokens ``t`` (:func:`candidate_tokens`), in rule
+    order (cashtags, upper-case symbols, lower-case symbols, one-word names, proper names,
+    two-word names): :data:`CANDIDATE_COLUMNS`."""
+    cands = [_cashtags(t, tab), _upper_symbols(t, tab), _lower_symbols(t, tab)]
+    if tab.alias_single:
+        cands.append(_one_word_names(t, tab))
+    if tab.proper:
+        cands.append(proper_name_candidates(t, texts, tab))
+    if tab.alias_double:
+        double = _two_word_names(t, tab)
+        if double is not None:
+            cands.append(double)
+    return pl.concat([c.select(CANDIDATE_COLUMNS) for c in cands], how="vertical")
+
+
+def sentence_start() -> pl.Expr:
+    """The token starts its text or follows a sentence end."""
+    return pl.col("_prev").is_null() | pl.col("_prev").str.contains(r"[.!?:…]['\"’”)]*$")
+
+
+def in_longer_name() -> pl.Expr:
+    """The token is part of a longer proper noun ("Ryan Cohen", "Amazon Prime"): a
+    capitalised neighbour that does not start the sentence."""
+    capitalised = r"^[\"'‘“`]*[A-Z][a-z]"
+    return (
+        (pl.col("_prev").str.contains(capitalised) & ~sentence_start())
+        | pl.col("_next").str.contains(capitalised)
+    ).fill_null(False)
+
+
+def proper_name_candidates(t: pl.DataFrame, texts: pl.Series, tab: Tables) -> pl.DataFrame:
+    """``Peloton``, ``Novavax``: the first word of a company name written as a proper noun
+    (title case), not part of a longer proper noun ("Ryan Cohen"). Always needs stock
+    context; an English word (``Apple``, ``Buckle``) must neither start a sentence ("Buckle
+    up") nor stand in headline-case text, where every word is capitalised."""
+    core, lw = pl.col("core"), pl.col("core").str.to_lowercase()
+    c = t.filter(core.str.contains(r"^[A-Z][a-z]+$") & lw.is_in(tab.proper_keys.implode()))
+    if c.height == 0:
+        return c.with_columns(
+            pl.lit(None, dtype=pl.String).alias("symbol"),
+            pl.lit("name").alias("method"),
+            pl.lit(True).alias("needs_ctx"),
+        )
+    english = lw.is_in(tab.proper_english.implode())
+    at_sentence_start = sentence_start()
+    in_longer = in_longer_name()
+    rows = c.get_column("row").unique()
+    sample = texts.gather(rows)
+    headline = pl.DataFrame(
+        {
+            "row": rows,
+            "_headline": sample.str.count_matches(r"(?-u:\b)[A-Z][a-z]{3,}")
+            > sample.str.count_matches(r"(?-u:\b)[a-z]{4,}"),
+        }
+    )
+    c = c.join(headline, on="row", how="left")
+    return c.filter(
+        ~in_longer & ~(english & (at_sentence_start | pl.col("_headline")))
+    ).with_columns(
+        lw.replace_strict(tab.proper, default=None).alias("symbol"),
+        pl.lit("name").alias("method"),
+        pl.lit(True).alias("needs_ctx"),
+    )
