@@ -57,6 +57,12 @@ class DemoWorldConfig:
     halt_rate: float = 0.001  # per (ticker, session): no bar that day
 
     def __post_init__(self) -> None:
+        self._check_scale()
+        self._check_subreddits()
+        self._check_rates()
+
+    def _check_scale(self) -> None:
+        """Seed, tickers, signal, horizon and post volume."""
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed must be a non-negative int, got {self.seed!r}")
         if not 1 <= self.n_tickers <= len(UNIVERSE):
@@ -73,6 +79,8 @@ class DemoWorldConfig:
             raise ValueError(
                 f"posts_per_ticker_day * n_tickers must be <= {MAX_POSTS_PER_DAY_BASE} (id space per day)"
             )
+
+    def _check_subreddits(self) -> None:
         subs = self.subreddits
         if (
             not subs
@@ -82,6 +90,9 @@ class DemoWorldConfig:
             raise ValueError(f"subreddits must be distinct non-empty names, got {subs!r}")
         if self.duplicate_rate > 0 and len(subs) < 2:
             raise ValueError("cross-post duplicates need at least two subreddits")
+
+    def _check_rates(self) -> None:
+        """Every rate in [0, 1); the defect rates together at most 0.5."""
         for name in (
             "comment_fraction",
             "multi_ticker_rate",
