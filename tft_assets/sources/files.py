@@ -34,6 +34,7 @@ import polars as pl
 
 from tft_assets.schemas import SOURCE_PRICES_SCHEMA, conform, empty_frame
 from tft_assets.sources.base import Fetched
+from tft_assets.sources.columns import number
 from tft_assets.sources.file_io import open_binary, resolve_paths
 
 #: Contract column -> accepted input names (lower-cased, spaces and dashes as underscores).
@@ -65,9 +66,7 @@ def _read_raw(path: Path) -> pl.DataFrame:
 
 
 def _num(name: str) -> pl.Expr:
-    return (
-        pl.col(name).cast(pl.String, strict=False).str.strip_chars().cast(pl.Float64, strict=False)
-    )
+    return number(pl.col(name))
 
 
 def read_prices_file(path: str | Path) -> pl.DataFrame:

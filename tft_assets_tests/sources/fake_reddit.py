@@ -61,123 +61,122 @@ def _listing(children: list[dict], kind: str, after: str | None) -> dict:
     }
 
 
-def make_handler(fake: FakeReddit) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True
+#: Faults answered with a 200 and a canned body (the rest are HTTP statuses).
+_CANNED_FAULTS: dict[str, bytes] = {
+    "slow": b"{}",
+    "malformed": b'{"kind": "Listing", "data": {"children": [',
+    "truncated": b"<html>oops</html>",
+}
+_TOKEN = {"access_token": "fake-token", "token_type": "bearer", "expires_in": 3600, "scope": "*"}
 
-        def log_message(self, *args) -> None:  # keep test output quiet
+
+class _FakeRedditHandler(BaseHTTPRequestHandler):
+    """Serves :attr:`fake` (set on the subclass :func:`make_handler` builds)."""
+
+    fake: FakeReddit
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, *args) -> None:  # keep test output quiet
+        pass
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            # One request per connection: no keep-alive races between client and server.
+            self.send_header("Connection", "close")
+            self.close_connection = True
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
             pass
 
-        def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                # One request per connection: no keep-alive races between client and server.
-                self.send_header("Connection", "close")
-                self.close_connection = True
-                self.end_headers()
-                self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
+    def _answer(self, path: str, status: int, body: bytes, headers: dict | None = None) -> None:
+        self._record(path, status)
+        self._send(status, body, headers)
 
-        def _fault(self, endpoint: str, path: str) -> bool:
-            fault = fake.next_fault(endpoint)
-            if fault is None:
-                return False
-            if fault == "slow":
-                time.sleep(fake.slow_s)
-                self._record(path, 200)
-                self._send(200, b"{}")
-                return True
-            if fault == "malformed":
-                self._record(path, 200)
-                self._send(200, b'{"kind": "Listing", "data": {"children": [')
-                return True
-            if fault == "truncated":
-                self._record(path, 200)
-                self._send(200, b"<html>oops</html>")
-                return True
-            status = int(fault)
-            headers = {"Retry-After": f"{fake.retry_after_s:g}"} if status == 429 else {}
-            self._record(path, status)
-            self._send(status, json.dumps({"message": "fault", "error": status}).encode(), headers)
+    def _fault(self, endpoint: str, path: str) -> bool:
+        """Answer with the next scripted fault of ``endpoint``; False when none is queued."""
+        fault = self.fake.next_fault(endpoint)
+        if fault is None:
+            return False
+        if fault == "slow":
+            time.sleep(self.fake.slow_s)
+        if fault in _CANNED_FAULTS:
+            self._answer(path, 200, _CANNED_FAULTS[fault])
             return True
+        status = int(fault)
+        headers = {"Retry-After": f"{self.fake.retry_after_s:g}"} if status == 429 else {}
+        self._answer(
+            path, status, json.dumps({"message": "fault", "error": status}).encode(), headers
+        )
+        return True
 
-        def _record(self, path: str, status: int) -> None:
-            with fake.lock:
-                fake.requests.append((self.command, path, status))
+    def _record(self, path: str, status: int) -> None:
+        with self.fake.lock:
+            self.fake.requests.append((self.command, path, status))
 
-        def do_POST(self) -> None:  # noqa: N802
-            length = int(self.headers.get("Content-Length") or 0)
-            self.rfile.read(length)
-            path = urlsplit(self.path).path
-            if path != "/api/v1/access_token":
-                self._record(path, 404)
-                self._send(404, b"{}")
-                return
-            if self._fault("token", path):
-                return
-            self._record(path, 200)
-            body = {
-                "access_token": "fake-token",
-                "token_type": "bearer",
-                "expires_in": 3600,
-                "scope": "*",
-            }
-            self._send(200, json.dumps(body).encode())
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        path = urlsplit(self.path).path
+        if path != "/api/v1/access_token":
+            self._answer(path, 404, b"{}")
+        elif not self._fault("token", path):
+            self._answer(path, 200, json.dumps(_TOKEN).encode())
 
-        def do_GET(self) -> None:  # noqa: N802
-            parts = urlsplit(self.path)
-            path, query = parts.path, parse_qs(parts.query)
-            segments = [s for s in path.split("/") if s]
-            if len(segments) == 3 and segments[0] == "r" and segments[2] == "new":
-                if self._fault("new", path):
-                    return
-                posts = fake.submissions.get(segments[1])
-                if posts is None:
-                    self._record(path, 404)
-                    self._send(404, b'{"message": "Not Found", "error": 404}')
-                    return
-                limit = int(query.get("limit", ["25"])[0])
-                after = query.get("after", [None])[0]
-                start = 0
-                if after:
-                    ids = [f"t3_{p['id']}" for p in posts]
-                    start = ids.index(after) + 1 if after in ids else len(posts)
-                page = posts[start : start + limit]
-                next_after = f"t3_{page[-1]['id']}" if start + limit < len(posts) and page else None
-                self._record(path, 200)
-                self._send(200, json.dumps(_listing(page, "t3", next_after)).encode())
-                return
-            if len(segments) == 2 and segments[0] == "comments":
-                if self._fault("comments", path):
-                    return
-                sid = segments[1]
-                submission = next(
-                    (p for posts in fake.submissions.values() for p in posts if p["id"] == sid),
-                    None,
-                )
-                if submission is None:
-                    self._record(path, 404)
-                    self._send(404, b"{}")
-                    return
-                limit = int(query.get("limit", ["200"])[0])
-                comments = sorted(fake.comments.get(sid, []), key=lambda c: -c["score"])[:limit]
-                more = {"kind": "more", "data": {"id": "zzz", "name": "t1_zzz", "count": 5}}
-                second = _listing(comments, "t1", None)
-                second["data"]["children"].append(more)
-                body = [_listing([submission], "t3", None), second]
-                self._record(path, 200)
-                self._send(200, json.dumps(body).encode())
-                return
-            self._record(path, 404)
-            self._send(404, b"{}")
+    def _serve_new(self, path: str, subreddit: str, query: dict[str, list[str]]) -> None:
+        posts = self.fake.submissions.get(subreddit)
+        if posts is None:
+            self._answer(path, 404, b'{"message": "Not Found", "error": 404}')
+            return
+        limit = int(query.get("limit", ["25"])[0])
+        after = query.get("after", [None])[0]
+        start = 0
+        if after:
+            ids = [f"t3_{p['id']}" for p in posts]
+            start = ids.index(after) + 1 if after in ids else len(posts)
+        page = posts[start : start + limit]
+        next_after = f"t3_{page[-1]['id']}" if start + limit < len(posts) and page else None
+        self._answer(path, 200, json.dumps(_listing(page, "t3", next_after)).encode())
 
-    return Handler
+    def _serve_comments(self, path: str, sid: str, query: dict[str, list[str]]) -> None:
+        submission = next(
+            (p for posts in self.fake.submissions.values() for p in posts if p["id"] == sid),
+            None,
+        )
+        if submission is None:
+            self._answer(path, 404, b"{}")
+            return
+        limit = int(query.get("limit", ["200"])[0])
+        comments = sorted(self.fake.comments.get(sid, []), key=lambda c: -c["score"])[:limit]
+        more = {"kind": "more", "data": {"id": "zzz", "name": "t1_zzz", "count": 5}}
+        second = _listing(comments, "t1", None)
+        second["data"]["children"].append(more)
+        body = [_listing([submission], "t3", None), second]
+        self._answer(path, 200, json.dumps(body).encode())
+
+    def do_GET(self) -> None:  # noqa: N802
+        parts = urlsplit(self.path)
+        path, query = parts.path, parse_qs(parts.query)
+        segments = [s for s in path.split("/") if s]
+        if len(segments) == 3 and segments[0] == "r" and segments[2] == "new":
+            if not self._fault("new", path):
+                self._serve_new(path, segments[1], query)
+        elif len(segments) == 2 and segments[0] == "comments":
+            if not self._fault("comments", path):
+                self._serve_comments(path, segments[1], query)
+        else:
+            self._answer(path, 404, b"{}")
+
+
+def make_handler(fake: FakeReddit) -> type[BaseHTTPRequestHandler]:
+    """A request handler class serving ``fake``."""
+    return type("Handler", (_FakeRedditHandler,), {"fake": fake})
 
 
 class FakeRedditServer:

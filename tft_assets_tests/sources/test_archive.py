@@ -26,6 +26,7 @@ from tft_assets.sources.archive import (
     read_posts_file,
     reddit_json_to_contract,
 )
+from tft_assets.sources.archive.formats import csv_format
 from tft_assets.sources.base import PostsSource
 from tft_assets_tests.conftest import real_file
 
@@ -262,6 +263,27 @@ def test_unknown_layout_and_missing_file_fail_with_one_line(tmp_path):
     assert "\n" not in str(err.value)
     with pytest.raises(FileNotFoundError):
         read_posts_file(tmp_path / "nope.zst")
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (
+            {"title", "score", "id", "url", "comms_num", "created", "body", "timestamp"},
+            "kaggle_csv",
+        ),
+        ({"id", "date", "day_epoch_est_midnight", "title_normalized"}, "daily_normalized_csv"),
+        ({"ticker_query", "created_utc", "body"}, "ticker_search_comments_csv"),
+        # an id column makes a search export a Reddit-style CSV
+        ({"ticker_query", "created_utc", "body", "id"}, "reddit_csv"),
+        ({"window_start", "window_end", "id", "title", "selftext"}, "window_submissions_csv"),
+        ({"window_start", "window_end", "id", "parent_id", "body"}, "window_comments_csv"),
+        ({"id", "created_utc", "selftext"}, "reddit_csv"),
+        ({"ticker", "close"}, None),
+    ],
+)
+def test_csv_layout_is_the_first_rule_the_header_meets(header, expected):
+    assert csv_format(header) == expected
 
 
 def test_mapping_table_covers_every_column_and_format():

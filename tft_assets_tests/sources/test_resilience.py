@@ -21,6 +21,7 @@ from tft_assets.sources.resilience import (
     TransientCallError,
     classify_exception,
     parse_retry_after,
+    service_caller,
 )
 from tft_assets_tests.sources.fake_clock import FakeClock
 
@@ -255,3 +256,13 @@ def test_rate_limiter_keeps_any_minute_under_the_limit():
         assert len(in_window) <= 10
     assert limiter.acquired == 35
     assert clock.now - stamps[0] >= 180.0  # 35 requests at 10/min span 3+ minutes
+
+
+def test_service_caller_takes_the_given_policy_else_the_service_default():
+    default = RetryPolicy(max_attempts=2)
+    given_policy = RetryPolicy(max_attempts=7)
+    breaker = CircuitBreaker()
+    assert service_caller("svc", None, default).policy is default
+    caller = service_caller("svc", given_policy, default, breaker=breaker)
+    assert caller.policy is given_policy and caller.breaker is breaker
+    assert caller.metadata()["service"] == "svc"
