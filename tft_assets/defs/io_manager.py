@@ -31,6 +31,9 @@ class _PolarsParquetUPathIOManager(dg.UPathIOManager):
     extension = ".parquet"
 
     def make_safe_partition_path(self, base_path: UPath, partition: str) -> UPath:
+        # Private import on purpose: dagster 1.13 exports no public helper for this, and its own
+        # PickledObjectFilesystemIOManager overrides this method with the same call. Partition
+        # keys here are dates, so this is defence in depth against a ``..`` segment.
         from dagster._core.storage.upath_io_manager import escape_dotdot_segments
 
         return super().make_safe_partition_path(base_path, escape_dotdot_segments(partition))

@@ -42,3 +42,25 @@ def test_two_deployments_write_only_under_their_own_dirs(tmp_path):
     assert a_lake and a_lake == b_lake  # same world, same partitions, each in its own lake
     assert (a_data / "lake" / "raw_posts" / "2024-03-05.parquet").exists()
     assert any(a_home.iterdir()) and any(b_home.iterdir())  # each instance kept its own runs
+
+
+def test_every_entry_written_under_the_data_dir_is_described_in_its_readme(tmp_path):
+    """data/README.md names each top-level entry and each lake folder a run writes, and each
+    location the settings place under the data dir, so the README cannot drift from the code."""
+    from tft_assets.settings import Settings, load_settings
+
+    data = tmp_path / "data"
+    _demo(tmp_path, data, tmp_path / "home")
+    readme = (REPO / "data" / "README.md").read_text()
+    written = {p.name + ("/" if p.is_dir() else "") for p in data.iterdir()}
+    written |= {f"{p.name}/" for p in (data / "lake").iterdir() if p.name == "quarantine"}
+    settings: Settings = load_settings()
+    placed = {
+        f"{settings.inbox_dir.name}/",
+        f"{settings.mlflow_artifact_root.name}/",
+        f"{Path(settings.mlflow_tracking_uri.removeprefix('sqlite:///')).name}",
+        f"{(settings.data_dir / 'dagster_home').name}/",
+    }
+    missing = sorted(n for n in written | placed if f"`{n}" not in readme)
+    assert not missing, f"data/README.md does not describe {missing}"
+    assert {"lake/", "mlflow.db", "inbox/"} <= written | placed
