@@ -14,8 +14,8 @@ from typing import Any
 
 import dagster as dg
 
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
+from tft_assets.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
+
 #: Console logging of in-process CLI runs: warnings and errors only (the UI has the full log).
 QUIET_LOGGING = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 

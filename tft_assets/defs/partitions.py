@@ -6,6 +6,10 @@ import dagster as dg
 
 from tft_assets.settings import MARKET_TIMEZONE
 
+# The run tags that make one run materialise a range of partitions (a single-run backfill).
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
 
 def daily_partitions(start: dt.date) -> dg.DailyPartitionsDefinition:
     return dg.DailyPartitionsDefinition(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from tft_assets.cli.runner import RANGE_END_TAG, RANGE_START_TAG
+from tft_assets.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
 from tft_assets.ingest.inbox import import_window, scan_inbox
 
 INGESTION_JOB = "ingestion_job"
