@@ -57,7 +57,7 @@ class Ensemble:
             "names": list(self.names),
             "weights": list(self.weights),
             "calibration": self.calibration,
-            "params": {k: list(v) if isinstance(v, list) else v for k, v in self.params.items()},
+            "params": dict(self.params),
             "n_weights": self.n_weights,
             "n_calibration": self.n_calibration,
             "equal_weight_fallback": self.equal_weight_fallback,

@@ -12,8 +12,6 @@ usual equal-width definition. scikit-learn is imported inside the functions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 
@@ -82,7 +80,6 @@ def block_bootstrap_ci(
     n_boot: int = 2000,
     level: float = 0.95,
     seed: int = 0,
-    stat: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> tuple[float, float]:
     """Percentile interval of the row mean of ``values`` (e.g. 0/1 hits) by a circular
     moving-block bootstrap over days.
@@ -90,8 +87,7 @@ def block_bootstrap_ci(
     Rows are grouped by ``days`` (any sortable labels, one per row); each replicate draws
     ``ceil(D / block_days)`` blocks of ``block_days`` consecutive days (wrapping round) and
     takes ``sum / count`` over every row of the drawn days. Use ``block_days >= h`` for labels
-    that overlap by ``h - 1`` sessions. ``stat(sums, counts)`` (arrays of shape
-    ``(n_boot, D_drawn)``) replaces the mean when given.
+    that overlap by ``h - 1`` sessions.
     """
     values = np.asarray(values, dtype=np.float64)
     if values.size == 0:
@@ -105,10 +101,7 @@ def block_bootstrap_ci(
     picks = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(n_boot, -1) % n_days
     picks = picks[:, :n_days]
     drawn_sums, drawn_counts = sums[picks], counts[picks]
-    if stat is None:
-        replicates = drawn_sums.sum(axis=1) / drawn_counts.sum(axis=1)
-    else:
-        replicates = np.asarray(stat(drawn_sums, drawn_counts), dtype=np.float64)
+    replicates = drawn_sums.sum(axis=1) / drawn_counts.sum(axis=1)
     tail = (1.0 - level) / 2.0
     low, high = np.quantile(replicates, [tail, 1.0 - tail])
     return float(low), float(high)
