@@ -1,0 +1,53 @@
+import numpy as np
+import pytest
+
+from tft_assets.models.trees import TREE_KINDS, TreeModel, fit_tree, top_contributions
+
+NAMES = ("signal", "noise_a", "noise_b", "gappy")
+
+
+def _data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 4))
+    y = (x[:, 0] + 0.8 * rng.normal(size=n) > 0).astype(float)
+    x[rng.uniform(size=n) < 0.3, 3] = np.nan  # NaN handled natively
+    return x.astype(np.float32), y
+
+
+@pytest.mark.parametrize("kind", TREE_KINDS)
+def test_learns_the_signal_handles_nan_and_is_deterministic(kind: str) -> None:
+    x, y = _data(3000, 0)
+    xt, yt = _data(2000, 1)
+    a = fit_tree(kind, x, y, NAMES, seed=3)
+    b = fit_tree(kind, x, y, NAMES, seed=3)
+    p = a.predict(xt)
+    assert ((p > 0.5) == yt).mean() > 0.75
+    np.testing.assert_array_equal(p, b.predict(xt))
+    imp = a.importance()
+    assert max(imp, key=imp.get) == "signal" and sum(imp.values()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("kind", TREE_KINDS)
+def test_bytes_round_trip_and_contributions_sum_to_the_logit(kind: str) -> None:
+    x, y = _data(1500, 2)
+    model = fit_tree(kind, x, y, NAMES, {"num_boost_round": 40})
+    again = TreeModel.from_bytes(kind, model.to_bytes(), NAMES, model.params)
+    np.testing.assert_allclose(again.predict(x[:50]), model.predict(x[:50]), rtol=0, atol=1e-7)
+    contrib = model.contributions(x[:50])
+    assert contrib.shape == (50, len(NAMES) + 1)
+    p = model.predict(x[:50])
+    np.testing.assert_allclose(contrib.sum(axis=1), np.log(p / (1 - p)), atol=1e-4)
+    top = top_contributions(contrib, NAMES, k=3)
+    assert len(top) == 50 and len(top[0]) == 3
+    assert all(abs(r[0]["contribution"]) >= abs(r[1]["contribution"]) for r in top)
+
+
+def test_bad_input_fails_with_a_clear_message() -> None:
+    x, y = _data(200, 3)
+    with pytest.raises(ValueError, match="single class"):
+        fit_tree("xgboost", x, np.ones(200), NAMES)
+    with pytest.raises(ValueError, match="unknown tree kind"):
+        fit_tree("catboost", x, y, NAMES)
+    model = fit_tree("lightgbm", x, y, NAMES, {"num_boost_round": 5})
+    with pytest.raises(ValueError, match="expected 4 columns"):
+        model.predict(x[:, :3])
