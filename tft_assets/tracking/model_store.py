@@ -121,3 +121,109 @@ class ModelStore:
                 f"cannot load {uri} from {self.tracking_uri}: {type(exc).__name__}: {exc}"
             ) from exc
         return RegisteredModel(model, name, str(version))
+
+    # ------------------------------------------------------------------ runs with artifacts
+
+    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)``; any failure re-raised as one line naming what and where."""
+        try:
+            return fn(*args, **kwargs)
+        except ModelStoreError:
+            raise
+        except Exception as exc:  # re-raised as one line naming what and where
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise ModelStoreError(
+                f"MLflow at {self.tracking_uri}: {what} failed: {type(exc).__name__}: {first}"
+            ) from exc
+
+    def log_run(
+        self,
+        experiment: str,
+        run_name: str,
+        *,
+        params: dict[str, Any],
+        metrics: dict[str, float],
+        artifacts: dict[str, bytes],
+        figures: dict[str, Any] | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> str:
+        """A finished run with ``params``, ``metrics``, byte ``artifacts`` (``path -> bytes``)
+        and matplotlib ``figures`` (``path.png -> Figure``); returns its run id."""
+
+        def run() -> str:
+            import tempfile
+
+            import mlflow
+
+            with self.start_run(experiment, run_name) as active:
+                if tags:
+                    mlflow.set_tags(tags)
+                mlflow.log_params({k: str(v)[:6000] for k, v in params.items()})
+                finite = {k: float(v) for k, v in metrics.items() if v is not None and v == v}
+                mlflow.log_metrics(finite)
+                with tempfile.TemporaryDirectory() as tmp:
+                    for path, blob in artifacts.items():
+                        local = Path(tmp) / path
+                        local.parent.mkdir(parents=True, exist_ok=True)
+                        local.write_bytes(blob)
+                        parent = str(Path(path).parent)
+                        mlflow.log_artifact(str(local), None if parent == "." else parent)
+                for path, fig in (figures or {}).items():
+                    mlflow.log_figure(fig, path)
+                return str(active.info.run_id)
+
+        return self._call(f"logging run {run_name!r}", run)
+
+    def register(self, name: str, run_id: str, artifact_path: str) -> str:
+        """A new version of registered model ``name`` whose source is the run's artifact."""
+
+        def reg() -> str:
+            client = self.client()
+            if not client.search_registered_models(filter_string=f"name='{name}'"):
+                client.create_registered_model(name)
+            source = f"{client.get_run(run_id).info.artifact_uri}/{artifact_path}"
+            return str(client.create_model_version(name, source, run_id=run_id).version)
+
+        return self._call(f"registering {name!r}", reg)
+
+    def alias_version(self, name: str, alias: str) -> str | None:
+        """The version of ``name`` that carries ``alias``, or None."""
+
+        def get() -> str | None:
+            if not self.exists():
+                return None
+            from mlflow.exceptions import MlflowException
+
+            try:
+                return str(self.client().get_model_version_by_alias(name, alias).version)
+            except MlflowException as exc:  # absent model or alias; a server error propagates
+                if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+                    return None
+                raise
+
+        return self._call(f"reading alias {alias!r} of {name!r}", get)
+
+    def set_alias(self, name: str, alias: str, version: str) -> None:
+        self._call(
+            f"setting alias {alias!r} of {name!r}",
+            lambda: self.client().set_registered_model_alias(name, alias, version),
+        )
+
+    def version_run_id(self, name: str, version: str) -> str:
+        return self._call(
+            f"reading {name!r} version {version}",
+            lambda: str(self.client().get_model_version(name, version).run_id),
+        )
+
+    def download(self, run_id: str, path: str) -> bytes:
+        """The bytes of artifact ``path`` of run ``run_id``."""
+
+        def get() -> bytes:
+            import mlflow.artifacts
+
+            local = mlflow.artifacts.download_artifacts(
+                run_id=run_id, artifact_path=path, tracking_uri=self.tracking_uri
+            )
+            return Path(local).read_bytes()
+
+        return self._call(f"downloading {path!r} of run {run_id}", get)
