@@ -15,6 +15,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     from tft_assets.defs.environment import build_resource_definitions
     from tft_assets.defs.features import build_features_definitions
     from tft_assets.defs.ingestion import build_ingestion_definitions
+    from tft_assets.defs.models import build_models_definitions
     from tft_assets.defs.monitoring import build_monitoring_definitions
     from tft_assets.defs.scoring import build_scoring_definitions
 
@@ -24,6 +25,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         build_ingestion_definitions,
         build_scoring_definitions,
         build_features_definitions,
+        build_models_definitions,
         build_monitoring_definitions,
     )
     with warnings.catch_warnings():

@@ -86,6 +86,57 @@ SCORED_POSTS_SCHEMA: dict[str, pl.DataType] = {
     "ticker_sentiment": pl.List(pl.Float64()),  # aligned with ``tickers``
 }
 
+#: ``tuned_hyperparameters``: per weekly partition, one row per tuned tree kind.
+TUNED_HYPERPARAMETERS_SCHEMA: dict[str, pl.DataType] = {
+    "week": pl.Date(),  # the partition key (Monday); tuned on labels known before it
+    "kind": pl.String(),  # xgboost | lightgbm
+    "params": pl.String(),  # JSON object of the best trial's parameters
+    "best_log_loss": pl.Float64(),  # mean walk-forward log loss over the folds, nats
+    "n_trials": pl.Int64(),
+    "n_pruned": pl.Int64(),
+    "folds": pl.Int64(),
+    "known_sessions": pl.Int64(),
+}
+
+#: ``trained_models``: per daily partition, one row per member plus one ``ensemble`` row.
+TRAINED_MODELS_SCHEMA: dict[str, pl.DataType] = {
+    "date": pl.Date(),
+    "model": pl.String(),  # xgboost | lightgbm | tft | ensemble
+    "model_version": pl.String(),  # bundle content id (null: no model yet)
+    "trained_on": pl.Date(),  # partition whose training produced this member
+    "retrained": pl.Boolean(),
+    "mlflow_run_id": pl.String(),
+    "registry_version": pl.String(),  # version of tft-trader-ensemble
+    "weight": pl.Float64(),  # ensemble weight (ensemble row: 1)
+    "val_accuracy": pl.Float64(),
+    "val_log_loss": pl.Float64(),
+    "val_brier": pl.Float64(),
+    "val_auc": pl.Float64(),
+    "val_ece": pl.Float64(),
+    "fit_rows": pl.Int64(),
+    "tail_rows": pl.Int64(),
+    "reason": pl.String(),  # why no model / why carried forward
+}
+
+#: ``predictions``: one row per ticker with a sequence at D.
+PREDICTIONS_SCHEMA: dict[str, pl.DataType] = {
+    "ticker": pl.String(),
+    "date": pl.Date(),
+    "p_up": pl.Float64(),  # calibrated P(forward h-session return > 0)
+    "expected_return": pl.Float64(),  # fraction over h sessions
+    "return_low": pl.Float64(),  # split-conformal interval (90 % by default)
+    "return_high": pl.Float64(),
+    "p_xgboost": pl.Float64(),
+    "p_lightgbm": pl.Float64(),
+    "p_tft": pl.Float64(),
+    "ensemble_weights": pl.String(),  # JSON {member: weight}
+    "top_features": pl.String(),  # JSON [{feature, contribution (log-odds)}] x 3
+    "model_version": pl.String(),
+    "mlflow_run_id": pl.String(),
+    "registry_version": pl.String(),
+    "snapshot_id": pl.String(),
+}
+
 
 def empty_frame(schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """A zero-row frame with exactly ``schema``."""

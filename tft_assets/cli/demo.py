@@ -8,12 +8,15 @@ import datetime as dt
 import json
 import sys
 
-DEFAULT_DEMO_START = "2023-07-01"
+DEFAULT_DEMO_START = "2022-10-01"
 DEFAULT_DEMO_END = "2024-06-30"
 #: Ingestion and scoring start this many calendar days before --start, so that 50-session
 #: indicators and the 60-session anomaly history are warm on the first feature day.
 DEFAULT_WARMUP_DAYS = 120
 INGESTION_ASSETS = ("raw_posts", "raw_prices", "scored_posts")
+#: The demo tunes once, in the first week with enough known sessions for the folds of
+#: ``tft_assets.models.tuning`` (30 sessions before the first sequence, 85 for the folds) (the weekly schedule tunes every week in live mode).
+DEMO_TUNING_AFTER_SESSIONS = 125
 
 
 def demo_ranges(start: dt.date, end: dt.date, warmup_days: int, horizon_days: int):
@@ -27,6 +30,10 @@ def demo_ranges(start: dt.date, end: dt.date, warmup_days: int, horizon_days: in
             return start - dt.timedelta(days=warmup_days), end
         if asset == "labels":  # a label is known only once the prices of D+h exist
             return (start, last_label) if last_label >= start else None
+        if asset == "tuned_hyperparameters":  # weekly partitions, keyed by their Monday
+            day = shift_trading_days(start, DEMO_TUNING_AFTER_SESSIONS)
+            monday = day + dt.timedelta(days=(7 - day.weekday()) % 7)
+            return (monday, monday) if monday <= end else None
         return start, end
 
     return range_of
@@ -110,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         results = materialize_range(defs, args.start, args.end, instance, on_stage, range_of)
 
     ok = all(r.success for r in results) and len(results) == len(plan)
+    walk = walk_forward(settings, args.start, args.end) if ok else None
     summary = {
         "success": ok,
         "start": args.start.isoformat(),
@@ -125,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
         "seconds": round(sum(r.seconds for r in results), 2),
         "runs": [r.run_id for r in results],
         "ranges": {a: [str(r.start), str(r.end)] for r in results for a in r.assets},
+        "walk_forward": walk,
     }
     if args.json:
         print(json.dumps(summary))
@@ -137,6 +146,8 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"checks: {summary['checks_passed']} passed, {len(summary['checks_failed'])} failed {summary['checks_failed'] or ''}"
         )
+        if walk:
+            print(walk_forward_line(walk))
         print(f"lake: {settings.lake_url}   open the UI with `make dev` (http://127.0.0.1:3000)")
     if not ok:
         failed = next((r for r in results if not r.success), None)
@@ -144,3 +155,53 @@ def run(args: argparse.Namespace) -> int:
         print(f"tft-trader demo: failed: {why}", file=sys.stderr)
         return 1
     return 0
+
+
+def walk_forward(settings, start: dt.date, end: dt.date) -> dict | None:
+    """The walk-forward summary of the stored predictions of ``start..end`` (see
+    :func:`tft_assets.models.evaluation.walk_forward_summary`), with the demo world's oracle."""
+    from tft_assets.lake.storage import list_partitions, read_partitions
+    from tft_assets.models.evaluation import walk_forward_summary
+    from tft_assets.sources.demo import DemoWorld, DemoWorldConfig
+
+    def read(asset: str, columns: list[str] | None = None):
+        keys = [
+            k
+            for k in list_partitions(settings.lake_url, asset)
+            if start.isoformat() <= k <= end.isoformat()
+        ]
+        return read_partitions(settings.lake_url, asset, keys, columns=columns)
+
+    predictions = read("predictions")
+    if predictions.is_empty():
+        return None
+    world = DemoWorld(
+        DemoWorldConfig(
+            seed=settings.demo_seed,
+            n_tickers=settings.demo_tickers,
+            signal_strength=settings.demo_signal_strength,
+            horizon_days=settings.horizon_days,
+        )
+    )
+    return walk_forward_summary(
+        predictions,
+        read("labels"),
+        settings.horizon_days,
+        momentum=read("feature_snapshots", ["ticker", "date", "ret_20d"]),
+        oracle=world.oracle_frame(start, end),
+    )
+
+
+def walk_forward_line(w: dict) -> str:
+    """One line: accuracy with its interval, calibration, coverage, baselines and the oracle."""
+    if not w.get("n"):
+        return "walk-forward: no prediction with a known outcome yet"
+    lo, hi = w["ci95"]
+    base = ", ".join(f"{k} {v:.3f}" for k, v in w["baselines"].items())
+    members = ", ".join(f"{k} {v:.3f}" for k, v in w["per_model"].items())
+    oracle = f", oracle {w['oracle_accuracy']:.3f}" if "oracle_accuracy" in w else ""
+    return (
+        f"walk-forward: {w['n']:,} predictions, accuracy {w['accuracy']:.3f} "
+        f"(95% block bootstrap {lo:.3f}..{hi:.3f}), Brier {w['brier']:.4f}, ECE {w['ece']:.4f}, "
+        f"90% interval coverage {w['coverage90']:.3f}; members {members}; baselines {base}{oracle}"
+    )

@@ -7,6 +7,7 @@ from typing import Any
 import dagster as dg
 
 from tft_assets.defs.io_manager import PolarsParquetIOManager
+from tft_assets.defs.models.resources import ModelTrainingResource
 from tft_assets.defs.resources import (
     ArchivePostsResource,
     DemoPostsResource,
@@ -94,6 +95,17 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         "posts": posts,
         "prices": prices,
         "model_store": model_store,
+        "model_training": ModelTrainingResource(
+            horizon_days=settings.horizon_days,
+            families=list(settings.model_families),
+            window=settings.train_window.split(":")[0],
+            rolling_sessions=int(settings.train_window.split(":")[1])
+            if settings.train_window.startswith("rolling:")
+            else 252,
+            tuning_trials=settings.tuning_trials,
+            tuning_timeout_s=settings.tuning_timeout_s,
+            optuna_storage=f"sqlite:///{(settings.data_dir / 'optuna.db').resolve()}",
+        ),
         "sentiment_model": SentimentModelResource(
             mode=settings.sentiment_model, model_store=model_store
         ),

@@ -17,6 +17,16 @@ def daily_partitions(start: dt.date) -> dg.DailyPartitionsDefinition:
     )
 
 
+def weekly_partitions(start: dt.date) -> dg.WeeklyPartitionsDefinition:
+    """Weeks keyed by their Monday, from the first Monday on or after ``start``; the current
+    week's partition exists from its Monday (``end_offset=1``), since a week's tuning reads
+    only what was known before that Monday."""
+    monday = start + dt.timedelta(days=(7 - start.weekday()) % 7)
+    return dg.WeeklyPartitionsDefinition(
+        start_date=monday.isoformat(), day_offset=1, timezone=MARKET_TIMEZONE, end_offset=1
+    )
+
+
 def daily_asset_options(
     partitions: dg.PartitionsDefinition,
     group: str,

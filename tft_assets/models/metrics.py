@@ -115,3 +115,23 @@ def accuracy_with_ci(
     hits = ((np.asarray(p) > 0.5) == (np.asarray(y) > 0.5)).astype(np.float64)
     low, high = block_bootstrap_ci(hits, days, block_days=block_days, seed=seed)
     return {"n": int(hits.size), "accuracy": float(hits.mean()), "ci95": [low, high]}
+
+
+def reliability_bins(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, float]]:
+    """The reliability diagram's points: per non-empty equal-width bin of ``p``, the mean
+    predicted probability, the observed frequency of ``y == 1`` and the row count."""
+    y = np.asarray(y, dtype=np.float64)
+    p = np.asarray(p, dtype=np.float64)
+    idx = np.minimum((p * bins).astype(int), bins - 1)
+    out = []
+    for b in range(bins):
+        rows = idx == b
+        if rows.any():
+            out.append(
+                {
+                    "p_mean": float(p[rows].mean()),
+                    "observed": float(y[rows].mean()),
+                    "count": float(rows.sum()),
+                }
+            )
+    return out

@@ -34,7 +34,11 @@ from tft_assets.models.conformal import Conformal, fit_conformal
 from tft_assets.models.dataset import ModelData, known_before
 from tft_assets.models.ensemble import Ensemble, fit_ensemble
 from tft_assets.models.guard import guard_inputs
-from tft_assets.models.metrics import base_rate_log_loss, classification_metrics
+from tft_assets.models.metrics import (
+    base_rate_log_loss,
+    classification_metrics,
+    reliability_bins,
+)
 from tft_assets.models.tabular import TabularView
 from tft_assets.models.trees import DEFAULT_PARAMS, TREE_KINDS, TreeModel, fit_tree
 
@@ -52,7 +56,7 @@ class TrainingConfig:
     window: str = "expanding"  # "expanding" | "rolling"
     rolling_sessions: int = 252
     min_train_sessions: int = 40
-    validation_sessions: int = 60
+    validation_sessions: int = 40
     families: tuple[str, ...] = FAMILIES
     cadence: tuple[tuple[str, str], ...] = (
         ("xgboost", "weekly"),
@@ -265,6 +269,7 @@ class ModelBundle:
             "ensemble": self.ensemble.to_dict(),
             "return_map": list(self.return_map),
             "conformal": self.conformal.to_dict(),
+            "info": self.info,
         }
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -299,6 +304,7 @@ class ModelBundle:
             Ensemble.from_dict(manifest["ensemble"]),
             (float(manifest["return_map"][0]), float(manifest["return_map"][1])),
             Conformal.from_dict(manifest["conformal"]),
+            info=manifest.get("info", {}),
             version=blob_version(blob),
         )
 
@@ -462,6 +468,7 @@ def _training_info(split, fit, tail, probs, p_tail, members, config, rho, column
         "tail_start": split.tail_start.isoformat(),
         "tail_end": split.tail_end.isoformat(),
         "validation": metrics,
+        "reliability": reliability_bins(tail.y, p_tail),
         "base_rate_log_loss": base_rate_log_loss(fit.y, tail.y),
         "importance": importance,
         "dead_features": dead,

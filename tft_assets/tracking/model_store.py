@@ -134,7 +134,7 @@ class ModelStore:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise ModelStoreError(
                 f"MLflow at {self.tracking_uri}: {what} failed: {type(exc).__name__}: {first}"
-            ) from exc
+            ) from None  # one line naming what and where
 
     def log_run(
         self,
@@ -220,6 +220,9 @@ class ModelStore:
 
         def get() -> bytes:
             import mlflow.artifacts
+            from mlflow.environment_variables import MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR
+
+            MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR.set(False)  # no progress bars in run logs
 
             local = mlflow.artifacts.download_artifacts(
                 run_id=run_id, artifact_path=path, tracking_uri=self.tracking_uri

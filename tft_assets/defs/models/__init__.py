@@ -1,1 +1,5 @@
-"""The models area: the Dagster assets, checks and schedules that wrap ``tft_assets.models``."""
+"""Dagster wrappers of the model stages (see ``definitions.py``)."""
+
+from tft_assets.defs.models.definitions import build_models_definitions
+
+__all__ = ["build_models_definitions"]
