@@ -18,13 +18,14 @@ from tft_assets.models.metrics import accuracy_with_ci, classification_metrics
 
 MEMBER_COLUMNS = ("p_xgboost", "p_lightgbm", "p_tft")
 TRADING_DAYS_PER_YEAR = 252
-SHARPE_BLOCK_DAYS = 20
+SHARPE_BLOCK_PERIODS = 4  # periods of h sessions per bootstrap block
 
 
 def scored_pairs(predictions: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
     """Predictions with a known outcome: inner join on ``(ticker, date)``."""
+    known = labels.filter(pl.col("fwd_return").is_not_null() & pl.col("label_up").is_not_null())
     return predictions.join(
-        labels.select("ticker", "date", "fwd_return", "label_up"), on=["ticker", "date"]
+        known.select("ticker", "date", "fwd_return", "label_up"), on=["ticker", "date"]
     ).sort("date", "ticker")
 
 
@@ -32,35 +33,43 @@ def _hit(p: np.ndarray, y: np.ndarray) -> float:
     return float(((p > 0.5) == (y > 0.5)).mean())
 
 
-def long_short_daily(pairs: pl.DataFrame, horizon_days: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per day, the return of a long-short book on the predictions: long where ``p_up > 0.5``,
-    short where below, equal weight, each position held ``h`` sessions, so a day's entries
-    carry ``1/h`` of the capital; the day's figure is ``mean(sign * fwd_return) / h``
-    (fraction). Returns ``(days, returns)``."""
-    per_day = (
-        pairs.with_columns(
+def long_short_periods(pairs: pl.DataFrame, horizon_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """A long-short book rebalanced every ``h`` sessions, on non-overlapping periods: on every
+    ``h``-th prediction day, long where ``p_up > 0.5`` and short where below, equal weight,
+    held ``h`` sessions; the period's return is ``mean(sign * fwd_return)`` (fraction).
+    Overlapping daily cohorts would understate the volatility by about ``sqrt(h)``.
+    Returns ``(period start days, returns)``."""
+    days = pairs["date"].unique().sort()
+    starts = days.gather_every(horizon_days)
+    per = (
+        pairs.filter(pl.col("date").is_in(starts.implode()))
+        .with_columns(
             (pl.when(pl.col("p_up") > 0.5).then(1.0).otherwise(-1.0) * pl.col("fwd_return")).alias(
                 "r"
             )
         )
         .group_by("date")
-        .agg((pl.col("r").mean() / horizon_days).alias("r"))
+        .agg(pl.col("r").mean())
         .sort("date")
     )
-    return per_day["date"].to_numpy(), per_day["r"].to_numpy()
+    return per["date"].to_numpy(), per["r"].to_numpy()
 
 
 def sharpe_with_ci(
-    returns: np.ndarray, block_days: int = SHARPE_BLOCK_DAYS, n_boot: int = 2000, seed: int = 0
+    returns: np.ndarray,
+    periods_per_year: float = TRADING_DAYS_PER_YEAR,
+    block: int = SHARPE_BLOCK_PERIODS,
+    n_boot: int = 2000,
+    seed: int = 0,
 ) -> dict[str, object]:
-    """Annualised Sharpe ratio (``sqrt(252) * mean / std``, no risk-free rate) of daily
-    ``returns`` and its 95 % circular moving-block bootstrap interval."""
+    """Annualised Sharpe ratio (``sqrt(periods_per_year) * mean / std``, no risk-free rate) of
+    per-period ``returns`` and its 95 % circular moving-block bootstrap interval."""
     r = np.asarray(returns, dtype=np.float64)
     if r.size < 2 or r.std(ddof=1) == 0:
-        return {"sharpe": None, "ci95": None, "days": int(r.size)}
-    ann = math.sqrt(TRADING_DAYS_PER_YEAR)
+        return {"sharpe": None, "ci95": None, "periods": int(r.size)}
+    ann = math.sqrt(periods_per_year)
     n = r.size
-    block = max(1, min(block_days, n))
+    block = max(1, min(block, n))
     rng = np.random.default_rng(seed)
     starts = rng.integers(0, n, size=(n_boot, -(-n // block)))
     picks = ((starts[:, :, None] + np.arange(block)).reshape(n_boot, -1) % n)[:, :n]
@@ -71,7 +80,7 @@ def sharpe_with_ci(
     return {
         "sharpe": float(ann * r.mean() / r.std(ddof=1)),
         "ci95": [float(low), float(high)],
-        "days": int(n),
+        "periods": int(n),
     }
 
 
@@ -127,8 +136,8 @@ def walk_forward_summary(
         up = mom["ret_20d"].fill_null(1.0).to_numpy() > 0
         baselines["momentum_20d"] = float((up == (y > 0.5)).mean())
     out["baselines"] = baselines
-    _, daily = long_short_daily(pairs, horizon_days)
-    out["long_short"] = sharpe_with_ci(daily)
+    _, period = long_short_periods(pairs, horizon_days)
+    out["long_short"] = sharpe_with_ci(period, TRADING_DAYS_PER_YEAR / horizon_days)
     if oracle is not None:
         o = pairs.select("ticker", "date").join(
             oracle.select("ticker", "date", pl.col("p_up").alias("p_oracle")),

@@ -93,6 +93,9 @@ class TFTConfig:
     gradient_clip_val: float = 0.1
     seed: int = 0
     accelerator: str = "cpu"
+    #: torch CPU threads while fitting and predicting: 1 by default, since OpenMP threads
+    #: spin-waiting beside other busy processes (Dagster workers, a second fit) can run 50x slower
+    threads: int = 1
 
     def __post_init__(self) -> None:
         sizes = ("hidden_size", "attention_head_size", "hidden_continuous_size", "max_epochs")
@@ -144,7 +147,7 @@ class TFTModel:
         _check_x(x, self.feature_names, self.window_length)
         if len(x) == 0:
             return np.empty(0, dtype=np.float64)
-        with _quiet():
+        with _quiet(), _torch_state(self.config.threads):
             p_up, _ = _forward(
                 self.network,
                 self.dataset_parameters,
@@ -237,7 +240,7 @@ def fit_tft(
     from pytorch_forecasting import TimeSeriesDataSet
     from pytorch_forecasting.data.encoders import NaNLabelEncoder
 
-    with _quiet(), _torch_state():
+    with _quiet(), _torch_state(config.threads):
         pl.seed_everything(config.seed, workers=True, verbose=False)
         torch.use_deterministic_algorithms(True)
         length = x.shape[1]
@@ -430,17 +433,19 @@ def _quiet() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _torch_state() -> Iterator[None]:
-    """Restore torch's deterministic-algorithms flag, ``cudnn.benchmark`` and thread count."""
+def _torch_state(threads: int) -> Iterator[None]:
+    """Run with ``threads`` torch threads; restore torch's deterministic-algorithms flag,
+    ``cudnn.benchmark`` and thread count afterwards."""
     import torch
 
     deterministic = torch.are_deterministic_algorithms_enabled()
     warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
     benchmark = torch.backends.cudnn.benchmark
-    threads = torch.get_num_threads()
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
     try:
         yield
     finally:
         torch.use_deterministic_algorithms(deterministic, warn_only=warn_only)
         torch.backends.cudnn.benchmark = benchmark
-        torch.set_num_threads(threads)
+        torch.set_num_threads(before)

@@ -46,6 +46,8 @@ def test_definitions_import_is_light():
 
 #: Assets that are deliberately not daily partitions: each materialisation is one training run.
 UNPARTITIONED = {"sentiment_model"}
+#: Weekly partitions keyed by their Monday: one Optuna study per week.
+WEEKLY = {"tuned_hyperparameters"}
 
 
 def test_definitions_build_with_every_asset_partitioned(tmp_path, monkeypatch):
@@ -62,6 +64,9 @@ def test_definitions_build_with_every_asset_partitioned(tmp_path, monkeypatch):
         assert node.group_name and node.owners, key
         if node.is_materializable and key.to_user_string() in UNPARTITIONED:
             assert node.partitions_def is None, key
+        elif node.is_materializable and key.to_user_string() in WEEKLY:
+            assert node.partitions_def.cron_schedule == "0 0 * * 1", key  # Mondays
+            assert node.partitions_def.timezone == "America/New_York"
         elif node.is_materializable:
             assert isinstance(node.partitions_def, dg.DailyPartitionsDefinition), key
             assert node.partitions_def.timezone == "America/New_York"
