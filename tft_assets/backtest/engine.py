@@ -157,6 +157,8 @@ class SimResult:
     traded_notional: np.ndarray  # currency traded in the session (fills and exits)
     trades: list[Trade]
     state: PortfolioState
+    #: The state after each session's decisions (JSON), when asked for with ``snapshots``.
+    states: list[str] = field(default_factory=list)
 
     def closed(self) -> list[Trade]:
         return [t for t in self.trades if t.status == "closed"]
@@ -170,10 +172,12 @@ def simulate(
     policy: Policy,
     config: ExecutionConfig | None = None,
     state: PortfolioState | None = None,
+    snapshots: bool = False,
 ) -> SimResult:
     """Run ``policy`` over every session of ``market``, from ``state`` (a fresh portfolio of
     ``config.initial_equity`` when None). Returns the daily curves, the trades and the final
-    state (with the orders of the last session still pending)."""
+    state (with the orders of the last session still pending); with ``snapshots``, also the
+    state after every session, as JSON."""
     config = config or ExecutionConfig()
     state = state or PortfolioState.start(config.initial_equity)
     slip, comm = config.costs.slippage, config.costs.commission
@@ -182,6 +186,7 @@ def simulate(
     equity, cash = np.empty(n_days), np.empty(n_days)
     gross, n_open, traded = np.empty(n_days), np.empty(n_days, dtype=np.int64), np.zeros(n_days)
     trades: list[Trade] = []
+    states: list[str] = []
     op, hi, lo, cl = market.open, market.high, market.low, market.close
     for t in range(n_days):
         day = market.day(t)
@@ -227,7 +232,9 @@ def simulate(
         gross[t] = sum(abs(p.value()) for p in state.positions) / state.equity
         # 4. decide
         state.pending = list(policy(t, state, market))
-    return SimResult(market.dates, equity, cash, gross, n_open, traded, trades, state)
+        if snapshots:
+            states.append(state.to_json())
+    return SimResult(market.dates, equity, cash, gross, n_open, traded, trades, state, states)
 
 
 def _fill(order: Order, o: float, day: dt.date, slip: float, comm: float) -> Position:
