@@ -71,22 +71,6 @@ def _dedupe(predictions: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return ranked.filter(pl.col("_n") == 0).drop("_n"), ranked.filter(pl.col("_n") > 0).drop("_n")
 
 
-def _cells(market: Market, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Grid indices of ``frame``'s rows (one per (date, ticker) on the market's sessions and
-    tickers)."""
-    ti = np.searchsorted(market.dates, frame["date"].to_numpy().astype("datetime64[D]"))
-    ni = np.searchsorted(np.asarray(market.tickers, dtype=object), frame["ticker"].to_numpy())
-    return ti, ni
-
-
-def _grid(market: Market, frame: pl.DataFrame, column: str) -> np.ndarray:
-    """``frame[column]`` on the market's (session, ticker) grid, NaN elsewhere (and for nulls)."""
-    out = np.full(market.close.shape, np.nan)
-    if frame.height:
-        out[_cells(market, frame)] = frame[column].cast(pl.Float64).fill_null(np.nan).to_numpy()
-    return out
-
-
 def run_book(
     days: list[dt.date],
     predictions: pl.DataFrame,
@@ -118,12 +102,12 @@ def run_book(
     sessions = set(market.dates.astype(dt.date).tolist())
     on_market = preds.filter(pl.col("date").is_in(sorted(sessions)))
     off_market = preds.filter(~pl.col("date").is_in(sorted(sessions)))  # a day with no bar at all
-    atr = _grid(market, atr_pct.join(on_market.select("ticker", "date"), on=["ticker", "date"]),
+    atr = market.grid(atr_pct.join(on_market.select("ticker", "date"), on=["ticker", "date"]),
                 "atr_pct_14") * market.close  # fmt: skip
-    p_up = _grid(market, on_market, "p_up")
+    p_up = market.grid(on_market, "p_up")
     present = np.zeros(market.close.shape, dtype=bool)
     if on_market.height:
-        present[_cells(market, on_market)] = True
+        present[market.cells(on_market)] = True
     meta = {(r["date"], r["ticker"]): r for r in on_market.iter_rows(named=True)}
 
     def sid(t: int, ticker: str, direction: int) -> str:

@@ -89,6 +89,20 @@ class Market:
     def day(self, t: int) -> dt.date:
         return self.dates[t].astype(dt.date)
 
+    def cells(self, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Grid indices of ``frame``'s rows (``date, ticker``; one row per pair, every date a
+        session and every ticker one of :attr:`tickers`)."""
+        ti = np.searchsorted(self.dates, frame["date"].to_numpy().astype("datetime64[D]"))
+        ni = np.searchsorted(np.asarray(self.tickers, dtype=object), frame["ticker"].to_numpy())
+        return ti, ni
+
+    def grid(self, frame: pl.DataFrame, column: str) -> np.ndarray:
+        """``frame[column]`` on the (session, ticker) grid; NaN elsewhere and for nulls."""
+        out = np.full(self.close.shape, np.nan)
+        if frame.height:
+            out[self.cells(frame)] = frame[column].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        return out
+
     def position_of(self, day: dt.date) -> int:
         """Index of session ``day`` (KeyError when it has no bars)."""
         i = int(np.searchsorted(self.dates, np.datetime64(day, "D")))
