@@ -18,6 +18,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     from tft_assets.defs.models import build_models_definitions
     from tft_assets.defs.monitoring import build_monitoring_definitions
     from tft_assets.defs.scoring import build_scoring_definitions
+    from tft_assets.defs.signals import build_signals_definitions
 
     settings = settings or load_settings()
     areas = (
@@ -26,6 +27,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         build_scoring_definitions,
         build_features_definitions,
         build_models_definitions,
+        build_signals_definitions,
         build_monitoring_definitions,
     )
     with warnings.catch_warnings():

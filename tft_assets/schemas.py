@@ -138,6 +138,105 @@ PREDICTIONS_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+#: ``risk_validated_signals``: one row per approved signal.
+RISK_VALIDATED_SIGNALS_SCHEMA: dict[str, pl.DataType] = {
+    "signal_id": pl.String(),
+    "date": pl.Date(),  # the signal day: decided at its close
+    "ticker": pl.String(),
+    "direction": pl.String(),  # long | short
+    "confidence": pl.Float64(),  # calibrated P(up) for a long, 1 - P(up) for a short
+    "p_up": pl.Float64(),
+    "entry": pl.Float64(),  # the signal day's close, as traded
+    "stop_loss": pl.Float64(),  # as traded; the order keeps the same distance from its fill
+    "take_profit": pl.Float64(),
+    "atr": pl.Float64(),  # ATR(14) at the signal day, as traded
+    "stop_distance": pl.Float64(),  # |entry - stop| / entry
+    "reward_risk": pl.Float64(),  # net of round-trip costs
+    "position_fraction": pl.Float64(),  # of equity at the decision
+    "notional": pl.Float64(),  # currency ordered
+    "equity": pl.Float64(),  # equity at the decision
+    "model_version": pl.String(),
+    "snapshot_id": pl.String(),
+}
+#: ``rejected_signals``: every other prediction row, with its reason codes.
+REJECTED_SIGNALS_SCHEMA: dict[str, pl.DataType] = {
+    "date": pl.Date(),
+    "ticker": pl.String(),
+    "p_up": pl.Float64(),
+    "confidence": pl.Float64(),
+    "reasons": pl.List(pl.String()),  # reason codes of tft_assets.risk.rules
+    "model_version": pl.String(),
+    "snapshot_id": pl.String(),
+}
+#: ``portfolio_state``: one row per calendar day, the state after the day's decisions.
+PORTFOLIO_STATE_SCHEMA: dict[str, pl.DataType] = {
+    "date": pl.Date(),
+    "as_of": pl.Date(),  # the last session processed
+    "session": pl.Boolean(),  # whether the day had a session
+    "cash": pl.Float64(),
+    "equity": pl.Float64(),
+    "peak": pl.Float64(),
+    "drawdown": pl.Float64(),  # 1 - equity / peak, at the decision
+    "n_open": pl.Int64(),
+    "n_pending": pl.Int64(),  # orders to fill at the next open
+    "gross_exposure": pl.Float64(),  # gross market value / equity
+    "state": pl.String(),  # PortfolioState JSON, exact
+}
+#: ``trades``: positions closed and orders cancelled on the day.
+TRADES_SCHEMA: dict[str, pl.DataType] = {
+    "signal_id": pl.String(),
+    "ticker": pl.String(),
+    "direction": pl.String(),
+    "signal_date": pl.Date(),
+    "entry_date": pl.Date(),
+    "entry_price": pl.Float64(),  # adjusted basis, slippage included
+    "qty": pl.Float64(),  # adjusted-basis shares
+    "exit_date": pl.Date(),
+    "exit_price": pl.Float64(),
+    "exit_reason": pl.String(),
+    "pnl": pl.Float64(),  # currency, commissions included
+    "trade_return": pl.Float64(),
+    "commission": pl.Float64(),
+    "status": pl.String(),  # closed | cancelled
+}
+
+#: ``backtests``: per daily partition, one row per portfolio (see ``tft_assets.backtest.suite``);
+#: units as in ``tft_assets.backtest.metrics`` (fractions; ratios annualised over 252 sessions).
+BACKTESTS_SCHEMA: dict[str, pl.DataType] = {
+    "date": pl.Date(),
+    "portfolio": pl.String(),  # signals | top_k | buy_and_hold | momentum_20d
+    "decision_start": pl.Date(),
+    "decision_end": pl.Date(),
+    "last_session": pl.Date(),  # outcomes known to here
+    "sessions": pl.Int64(),
+    "final_equity": pl.Float64(),
+    "total_return": pl.Float64(),
+    "cagr": pl.Float64(),
+    "volatility": pl.Float64(),
+    "sharpe": pl.Float64(),
+    "sharpe_low": pl.Float64(),  # 95 % block bootstrap
+    "sharpe_high": pl.Float64(),
+    "sortino": pl.Float64(),
+    "calmar": pl.Float64(),
+    "max_drawdown": pl.Float64(),  # <= 0
+    "max_drawdown_sessions": pl.Int64(),
+    "n_trades": pl.Int64(),
+    "win_rate": pl.Float64(),
+    "profit_factor": pl.Float64(),
+    "expectancy": pl.Float64(),  # mean return per trade
+    "exposure": pl.Float64(),
+    "turnover": pl.Float64(),  # per year
+    "accuracy": pl.Float64(),
+    "accuracy_low": pl.Float64(),
+    "accuracy_high": pl.Float64(),
+    "accuracy_n": pl.Int64(),
+    "probabilistic_sharpe": pl.Float64(),
+    "deflated_sharpe": pl.Float64(),
+    "n_trials": pl.Int64(),
+    "report": pl.String(),  # path of the HTML report
+}
+
+
 def empty_frame(schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """A zero-row frame with exactly ``schema``."""
     return pl.DataFrame(schema=schema)

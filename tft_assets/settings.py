@@ -53,6 +53,8 @@ ENV_VARS: dict[str, str] = {
     "TFT_TRAIN_WINDOW": "expanding (default) or rolling:N (the last N sessions of fit rows)",
     "TFT_TUNING_TRIALS": "Optuna trials per tuned_hyperparameters partition (default 20)",
     "TFT_TUNING_TIMEOUT_S": "time limit of one tuning partition in seconds (default 600)",
+    "TFT_BACKTEST_WINDOW_SESSIONS": "decision sessions a backtests partition spans (default 252)",
+    "TFT_SIGNAL_WEBHOOK_URL": "Slack-compatible webhook for new signals (unset: no notifications; a secret, never logged)",
     "MLFLOW_TRACKING_URI": "MLflow tracking server (default sqlite:///$TFT_DATA_DIR/mlflow.db)",
     "DAGSTER_HOME": "Dagster instance directory (dagster.yaml); `make dev` sets it to .dagster_home",
 }
@@ -108,6 +110,7 @@ class Settings:
     train_window: str = "expanding"
     tuning_trials: int = 20
     tuning_timeout_s: float = 600.0
+    backtest_window_sessions: int = 252
     #: Whether a secret is set (its value is read by Dagster's ``EnvVar`` at run time only).
     author_salt_set: bool = False
     reddit_login_set: tuple[bool, bool] = (False, False)
@@ -174,6 +177,7 @@ def load_settings() -> Settings:
         train_window=_env("TFT_TRAIN_WINDOW", "expanding").lower(),
         tuning_trials=int(_env("TFT_TUNING_TRIALS", "20")),
         tuning_timeout_s=float(_env("TFT_TUNING_TIMEOUT_S", "600")),
+        backtest_window_sessions=int(_env("TFT_BACKTEST_WINDOW_SESSIONS", "252")),
         author_salt_set=bool(_env("TFT_AUTHOR_SALT", "")),
         reddit_login_set=(bool(_env("REDDIT_USERNAME", "")), bool(_env("REDDIT_PASSWORD", ""))),
         dagster_home=Path(home).expanduser().resolve()

@@ -46,6 +46,12 @@ from tft_assets.risk.rules import (
     RiskConfig,
     reason_codes,
 )
+from tft_assets.schemas import (
+    PORTFOLIO_STATE_SCHEMA,
+    REJECTED_SIGNALS_SCHEMA,
+    RISK_VALIDATED_SIGNALS_SCHEMA,
+    TRADES_SCHEMA,
+)
 
 DIRECTION_NAME = {1: "long", -1: "short"}
 
@@ -150,7 +156,7 @@ def _signal_rows(market: Market, policy: RiskPolicy, meta: dict) -> pl.DataFrame
             "equity": float(equity), "model_version": m["model_version"],
             "snapshot_id": m["snapshot_id"],
         })  # fmt: skip
-    return pl.DataFrame(rows, schema=SIGNAL_COLUMNS)
+    return pl.DataFrame(rows, schema=RISK_VALIDATED_SIGNALS_SCHEMA)
 
 
 def _rejected_cells(market: Market, policy: RiskPolicy, meta: dict) -> pl.DataFrame:
@@ -166,7 +172,7 @@ def _rejected_cells(market: Market, policy: RiskPolicy, meta: dict) -> pl.DataFr
                      "confidence": float(policy.cands.confidence[j]) if p is not None else None,
                      "reasons": reason_codes(int(policy.mask[j])),
                      "model_version": m["model_version"], "snapshot_id": m["snapshot_id"]})  # fmt: skip
-    return pl.DataFrame(rows, schema=REJECTED_COLUMNS)
+    return pl.DataFrame(rows, schema=REJECTED_SIGNALS_SCHEMA)
 
 
 def _rejected_rows(frame: pl.DataFrame, bit: int) -> pl.DataFrame:
@@ -178,7 +184,7 @@ def _rejected_rows(frame: pl.DataFrame, bit: int) -> pl.DataFrame:
         rows.append({"date": r["date"], "ticker": r["ticker"], "p_up": p,
                      "confidence": None if bad else max(p, 1 - p), "reasons": reason_codes(mask),
                      "model_version": r["model_version"], "snapshot_id": r["snapshot_id"]})  # fmt: skip
-    return pl.DataFrame(rows, schema=REJECTED_COLUMNS)
+    return pl.DataFrame(rows, schema=REJECTED_SIGNALS_SCHEMA)
 
 
 def _state_rows(
@@ -203,7 +209,7 @@ def _state_rows(
             "n_open": len(s.positions), "n_pending": len(s.pending),
             "gross_exposure": gross / s.equity if s.equity > 0 else 0.0, "state": current,
         })  # fmt: skip
-    return pl.DataFrame(rows, schema=STATE_COLUMNS)
+    return pl.DataFrame(rows, schema=PORTFOLIO_STATE_SCHEMA)
 
 
 def _trade_rows(sim: SimResult) -> pl.DataFrame:
@@ -212,63 +218,4 @@ def _trade_rows(sim: SimResult) -> pl.DataFrame:
         row = asdict(tr)
         row["direction"] = DIRECTION_NAME[tr.direction]
         rows.append(row)
-    return pl.DataFrame(rows, schema=TRADE_COLUMNS)
-
-
-SIGNAL_COLUMNS: dict[str, pl.DataType] = {
-    "signal_id": pl.String(),
-    "date": pl.Date(),  # the signal day: decided at its close
-    "ticker": pl.String(),
-    "direction": pl.String(),  # long | short
-    "confidence": pl.Float64(),  # calibrated P(up) for a long, 1 - P(up) for a short
-    "p_up": pl.Float64(),
-    "entry": pl.Float64(),  # the signal day's close, as traded
-    "stop_loss": pl.Float64(),  # as traded; the order keeps the same distance from its fill
-    "take_profit": pl.Float64(),
-    "atr": pl.Float64(),  # ATR(14) at the signal day, as traded
-    "stop_distance": pl.Float64(),  # |entry - stop| / entry
-    "reward_risk": pl.Float64(),  # net of round-trip costs
-    "position_fraction": pl.Float64(),  # of equity at the decision
-    "notional": pl.Float64(),  # currency ordered
-    "equity": pl.Float64(),  # equity at the decision
-    "model_version": pl.String(),
-    "snapshot_id": pl.String(),
-}
-REJECTED_COLUMNS: dict[str, pl.DataType] = {
-    "date": pl.Date(),
-    "ticker": pl.String(),
-    "p_up": pl.Float64(),
-    "confidence": pl.Float64(),
-    "reasons": pl.List(pl.String()),  # reason codes of tft_assets.risk.rules
-    "model_version": pl.String(),
-    "snapshot_id": pl.String(),
-}
-STATE_COLUMNS: dict[str, pl.DataType] = {
-    "date": pl.Date(),
-    "as_of": pl.Date(),  # the last session processed
-    "session": pl.Boolean(),  # whether the day had a session
-    "cash": pl.Float64(),
-    "equity": pl.Float64(),
-    "peak": pl.Float64(),
-    "drawdown": pl.Float64(),  # 1 - equity / peak, at the decision
-    "n_open": pl.Int64(),
-    "n_pending": pl.Int64(),  # orders to fill at the next open
-    "gross_exposure": pl.Float64(),  # gross market value / equity
-    "state": pl.String(),  # PortfolioState JSON, exact
-}
-TRADE_COLUMNS: dict[str, pl.DataType] = {
-    "signal_id": pl.String(),
-    "ticker": pl.String(),
-    "direction": pl.String(),
-    "signal_date": pl.Date(),
-    "entry_date": pl.Date(),
-    "entry_price": pl.Float64(),  # adjusted basis, slippage included
-    "qty": pl.Float64(),  # adjusted-basis shares
-    "exit_date": pl.Date(),
-    "exit_price": pl.Float64(),
-    "exit_reason": pl.String(),
-    "pnl": pl.Float64(),  # currency, commissions included
-    "trade_return": pl.Float64(),
-    "commission": pl.Float64(),
-    "status": pl.String(),  # closed | cancelled
-}
+    return pl.DataFrame(rows, schema=TRADES_SCHEMA)

@@ -15,7 +15,8 @@ from tft_assets_tests.conftest import REPO
 EXPECTED_ASSETS = {
     "raw_posts", "raw_prices", "scored_posts", "feature_snapshots", "feature_lineage",
     "feature_sequences", "labels", "sentiment_model", "tuned_hyperparameters", "trained_models",
-    "predictions",
+    "predictions", "risk_validated_signals", "rejected_signals", "portfolio_state", "trades",
+    "backtests",
 }  # fmt: skip
 STARTUP_TIMEOUT_S = 150
 
