@@ -9,7 +9,15 @@ import importlib
 import sys
 
 #: Topic modules that add sub-commands (``tft_assets.cli.<name>.register``).
-COMMAND_MODULES: tuple[str, ...] = ("demo", "sql", "imports", "posts", "report", "features")
+COMMAND_MODULES: tuple[str, ...] = (
+    "demo",
+    "sql",
+    "imports",
+    "posts",
+    "report",
+    "features",
+    "signals",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

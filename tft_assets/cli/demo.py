@@ -30,6 +30,8 @@ def demo_ranges(start: dt.date, end: dt.date, warmup_days: int, horizon_days: in
             return start - dt.timedelta(days=warmup_days), end
         if asset == "labels":  # a label is known only once the prices of D+h exist
             return (start, last_label) if last_label >= start else None
+        if asset == "backtests":  # one backtest, at the last day, over the whole range
+            return end, end
         if asset == "tuned_hyperparameters":  # weekly partitions, keyed by their Monday
             day = shift_trading_days(start, DEMO_TUNING_AFTER_SESSIONS)
             monday = day + dt.timedelta(days=(7 - day.weekday()) % 7)
@@ -73,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from tft_assets.calendar import trading_days
     from tft_assets.cli.runner import dagster_instance, materialize_range, stages
     from tft_assets.definitions import build_definitions
     from tft_assets.settings import load_settings
@@ -91,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         demo_signal_strength=args.signal_strength
         if args.signal_strength is not None
         else base.demo_signal_strength,
+        backtest_window_sessions=len(trading_days(args.start, args.end)),
     )
     defs = build_definitions(settings)
     instance = dagster_instance(settings)
@@ -118,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
 
     ok = all(r.success for r in results) and len(results) == len(plan)
     walk = walk_forward(settings, args.start, args.end) if ok else None
+    backtest = backtest_summary(settings, args.end) if ok else None
     summary = {
         "success": ok,
         "start": args.start.isoformat(),
@@ -134,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         "runs": [r.run_id for r in results],
         "ranges": {a: [str(r.start), str(r.end)] for r in results for a in r.assets},
         "walk_forward": walk,
+        "backtest": backtest,
     }
     if args.json:
         print(json.dumps(summary))
@@ -148,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
         )
         if walk:
             print(walk_forward_line(walk))
+        if backtest:
+            print(backtest_line(backtest))
         print(f"lake: {settings.lake_url}   open the UI with `make dev` (http://127.0.0.1:3000)")
     if not ok:
         failed = next((r for r in results if not r.success), None)
@@ -189,6 +197,52 @@ def walk_forward(settings, start: dt.date, end: dt.date) -> dict | None:
         settings.horizon_days,
         momentum=read("feature_snapshots", ["ticker", "date", "ret_20d"]),
         oracle=world.oracle_frame(start, end),
+    )
+
+
+#: The metrics of each portfolio that ``--json`` reports under ``backtest``.
+BACKTEST_KEYS = (
+    "total_return", "cagr", "volatility", "sharpe", "sharpe_low", "sharpe_high", "sortino",
+    "max_drawdown", "n_trades", "win_rate", "profit_factor", "exposure", "accuracy",
+    "accuracy_low", "accuracy_high", "probabilistic_sharpe", "deflated_sharpe", "n_trials",
+)  # fmt: skip
+
+
+def backtest_summary(settings, end: dt.date) -> dict | None:
+    """The ``backtests`` partition of ``end``: the signal portfolio's metrics at the top level,
+    each portfolio's under its name (``buy_and_hold``, ``top_k``, ``momentum_20d``)."""
+    from tft_assets.lake.storage import list_partitions, read_partitions
+
+    key = end.isoformat()
+    if key not in list_partitions(settings.lake_url, "backtests"):
+        return None
+    rows = read_partitions(settings.lake_url, "backtests", [key])
+    if rows.is_empty():
+        return None
+    by = {r["portfolio"]: {k: r[k] for k in BACKTEST_KEYS} for r in rows.iter_rows(named=True)}
+    first = rows.row(0, named=True)
+    return {
+        "decision_start": str(first["decision_start"]),
+        "decision_end": str(first["decision_end"]),
+        "last_session": str(first["last_session"]),
+        **by["signals"],
+        **{name: m for name, m in by.items() if name != "signals"},
+        "report": first["report"],
+    }
+
+
+def backtest_line(b: dict) -> str:
+    """One line: the signal portfolio against buy-and-hold on the same window."""
+
+    def num(v, spec):
+        return "n/a" if v is None else format(v, spec)
+
+    bh = b["buy_and_hold"]
+    return (
+        f"backtest {b['decision_start']}..{b['last_session']}: signals {num(b['total_return'], '+.2%')}, "
+        f"Sharpe {num(b['sharpe'], '.2f')} (deflated {num(b['deflated_sharpe'], '.3f')}), max drawdown "
+        f"{num(b['max_drawdown'], '.2%')}, {b['n_trades']} trades; buy-and-hold {num(bh['total_return'], '+.2%')}, "
+        f"Sharpe {num(bh['sharpe'], '.2f')}; report {b['report']}"
     )
 
 

@@ -105,3 +105,28 @@ def test_backtests_store_metrics_a_figure_and_a_report(deployment, instance) -> 
     report = settings.data_dir / "reports" / f"backtest-{key}.html"
     assert report.exists() and str(report.resolve()) == meta["report"].value
     assert "buy and hold" in report.read_text()
+
+
+def test_the_cli_prints_signals_rejections_and_a_backtest(deployment, instance, capsys) -> None:
+    import json
+
+    from tft_assets.cli import main
+
+    settings, defs = deployment
+    days = seed(settings.lake_url, 40)
+    assert materialize(defs, BOOK, days[0].isoformat(), days[-1].isoformat(), instance).success
+    signal_days = _table(settings, "risk_validated_signals")["date"].unique().sort()
+    day = signal_days[-1].isoformat()
+    assert main(["signals", "--date", day, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["date"] == day and out["signals"] and out["portfolio"]["equity"] > 0
+    assert all(r["reasons"] for r in out["rejected"])
+    assert main(["signals", "--date", "1999-01-04"]) == 1
+    assert "is not stored" in capsys.readouterr().err
+    assert main(["backtest", "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert set(metrics) == {"signals", "top_k", "buy_and_hold", "momentum_20d"}
+    assert metrics["signals"]["n_trades"] > 0
+    assert main(["backtest", "--start", days[5].isoformat(), "--end", days[20].isoformat()]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith(f"backtest: decisions {days[5]}..") and "buy_and_hold" in text

@@ -52,3 +52,12 @@ class SignalsResource(dg.ConfigurableResource):
             costs=Costs(slippage=self.slippage, commission=self.commission),
             initial_equity=self.initial_equity,
         )
+
+
+def signals_resource(settings: Any) -> SignalsResource:
+    """The resource of a deployment's settings (horizon, backtest window, reports under data)."""
+    return SignalsResource(
+        horizon_days=settings.horizon_days,
+        backtest_window_sessions=settings.backtest_window_sessions,
+        reports_dir=str((settings.data_dir / "reports").resolve()),
+    )
