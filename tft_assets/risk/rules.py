@@ -230,23 +230,26 @@ def decide(
         return passing, mask
     order = passing[np.argsort(-cands.confidence[passing], kind="stable")]
     held = state.tickers_held()
+    is_held = np.fromiter((t in held for t in cands.ticker[order]), dtype=bool, count=order.size)
+    mask[order[is_held]] |= BIT[ALREADY_OPEN]
+    rest = order[~is_held]
     slots = config.max_open_positions - len(state.positions) - len(state.pending)
     free = state.cash - sum(o.notional for o in state.pending) * (1.0 + entry_cost)
+    need = cands.fraction[rest] * state.equity * (1.0 + entry_cost)
     approved: list[int] = []
-    for i in order:
-        ticker = cands.ticker[i]
-        if ticker in held:
-            mask[i] |= BIT[ALREADY_OPEN]
-            continue
+    k = 0  # greedy in confidence order, one iteration per approval (at most ``slots``)
+    while k < rest.size:
         if slots <= 0:
-            mask[i] |= BIT[MAX_POSITIONS]
-            continue
-        need = cands.fraction[i] * state.equity * (1.0 + entry_cost)
-        if need > free:
-            mask[i] |= BIT[POSITION_SIZE]
-            continue
-        approved.append(int(i))
-        held.add(ticker)
+            mask[rest[k:]] |= BIT[MAX_POSITIONS]
+            break
+        fits = np.flatnonzero(need[k:] <= free)
+        if fits.size == 0:
+            mask[rest[k:]] |= BIT[POSITION_SIZE]
+            break
+        j = k + int(fits[0])
+        mask[rest[k:j]] |= BIT[POSITION_SIZE]  # too large for the cash left, in order
+        approved.append(int(rest[j]))
         slots -= 1
-        free -= need
+        free -= need[j]
+        k = j + 1
     return np.asarray(approved, dtype=np.int64), mask
