@@ -185,3 +185,27 @@ def test_same_trades_and_final_equity_as_vectorbt() -> None:
     assert len(mine) > 20
     assert mine == them
     assert ours.equity[-1] == pytest.approx(float(pf.value().iloc[-1]), abs=1e-9, rel=0)
+
+
+@pytest.mark.parametrize(
+    ("bar", "reason", "price"),
+    [
+        ((100, 106, 99, 102), "stop", 105.0),  # high through a short's stop
+        ((107, 108, 101, 102), "stop_gap", 107.0),
+        ((100, 101, 89, 95), "take_profit", 90.0),
+        ((100, 106, 89, 100), "stop", 105.0),  # both touched: the stop counts
+    ],
+)
+def test_a_short_mirrors_every_exit(bar, reason, price) -> None:
+    from tft_assets.risk.portfolio import Order
+
+    def short_first_day(t, state, market):
+        if t:
+            return []
+        return [Order("s", "AAA", -1, market.day(0), 500.0, 0.05, 0.10, None)]
+
+    m = bars([(100, 100, 100, 100), (100, 100, 100, 100), bar])
+    res = simulate(m, short_first_day, FREE)
+    (trade,) = res.closed()
+    assert (trade.exit_reason, trade.exit_price) == (reason, pytest.approx(price))
+    assert trade.pnl == pytest.approx(-5 * (price - 100.0))
