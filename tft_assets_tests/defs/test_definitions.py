@@ -137,6 +137,26 @@ def test_each_area_returns_its_own_definitions(settings):
 
 @pytest.mark.parametrize(
     ("mode", "status"),
+    [("demo", dg.DefaultSensorStatus.STOPPED), ("live", dg.DefaultSensorStatus.RUNNING)],
+)
+def test_the_signals_area_has_its_assets_resource_and_notification_sensor(settings, mode, status):
+    import dataclasses
+
+    from tft_assets.defs.signals import build_signals_definitions
+
+    signals = build_signals_definitions(dataclasses.replace(settings, mode=mode))
+    keys = {k.to_user_string() for a in signals.assets for k in a.keys}
+    assert keys == {"risk_validated_signals", "rejected_signals", "portfolio_state", "trades",
+                    "backtests"}  # fmt: skip
+    (sensor,) = signals.sensors
+    assert sensor.name == "signal_notifications_sensor" and sensor.default_status == status
+    resource = signals.resources["signals"]
+    assert resource.horizon_days == settings.horizon_days
+    assert resource.reports_dir == str((settings.data_dir / "reports").resolve())
+
+
+@pytest.mark.parametrize(
+    ("mode", "status"),
     [("demo", dg.DefaultScheduleStatus.STOPPED), ("live", dg.DefaultScheduleStatus.RUNNING)],
 )
 def test_mode_is_one_explicit_setting(settings, monkeypatch, mode, status):
