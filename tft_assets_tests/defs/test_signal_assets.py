@@ -123,6 +123,9 @@ def test_the_cli_prints_signals_rejections_and_a_backtest(deployment, instance, 
     assert all(r["reasons"] for r in out["rejected"])
     assert main(["signals", "--date", "1999-01-04"]) == 1
     assert "is not stored" in capsys.readouterr().err
+    for table in ("risk_validated_signals", "rejected_signals"):
+        assert main(["sql", f"SELECT count(*) AS n FROM {table}", "--format", "csv"]) == 0
+        assert int(capsys.readouterr().out.split()[1]) == _table(settings, table).height
     assert main(["backtest", "--json"]) == 0
     metrics = json.loads(capsys.readouterr().out)
     assert set(metrics) == {"signals", "top_k", "buy_and_hold", "momentum_20d"}
