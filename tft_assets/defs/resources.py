@@ -280,7 +280,10 @@ class FilePricesResource(PricesResource):
     def watchlist(self) -> list[str]:
         if self.tickers:
             return list(self.tickers)
-        return sorted(self._files().frame().get_column("ticker").unique().to_list())
+        # rows without a ticker are not a watchlist entry; fetch_prices passes them on to be
+        # quarantined with their reason
+        tickers = self._files().frame().get_column("ticker").drop_nulls().unique().to_list()
+        return sorted(t for t in tickers if t.strip())
 
     def fetch_prices(self, start: dt.date, end: dt.date) -> Fetched:
         return self._files().fetch_prices(self.watchlist(), start, end)

@@ -151,8 +151,11 @@ class FilePricesSource:
         wanted = [t.strip().upper() for t in tickers]
         if not wanted:
             return Fetched(frame=empty_frame(SOURCE_PRICES_SCHEMA))
+        # a row without a ticker belongs to no watchlist entry: it goes on to validation, which
+        # quarantines it with its reason, rather than vanishing here
+        no_ticker = pl.col("ticker").is_null() | (pl.col("ticker").str.strip_chars() == "")
         rows = self.frame().filter(
-            pl.col("ticker").is_in(wanted) & pl.col("date").is_between(start, end)
+            (pl.col("ticker").is_in(wanted) | no_ticker) & pl.col("date").is_between(start, end)
         )
         present = set(rows["ticker"].unique().to_list())
         files = ", ".join(self._files)

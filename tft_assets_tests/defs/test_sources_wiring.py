@@ -65,6 +65,34 @@ def test_import_prices_cli_real_file(settings, monkeypatch, tmp_path, capsys):
     assert gme.item(0, "close") == pytest.approx(347.51, rel=1e-3)
 
 
+def test_import_prices_quarantines_each_bad_row_and_keeps_the_good(
+    settings, monkeypatch, tmp_path, capsys
+):
+    from tft_assets.cli import main
+
+    monkeypatch.setenv("TFT_START_DATE", "2024-01-01")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    src = tmp_path / "bad_prices.csv"
+    src.write_text(
+        "date,ticker,open,high,low,close,adj_close,volume\n"
+        "2024-03-04,AAPL,100,101,99,100.5,100.5,1000\n"
+        "2024-03-04,,100,101,99,100.5,100.5,1000\n"  # no ticker
+        "2024-03-04,MSFT,abc,101,99,100.5,100.5,1000\n"  # non-numeric open
+        "2024-03-04,GME,100,99,101,100.5,100.5,1000\n"  # high < low
+        "2024-03-04,AMC,100,101,99,100.5,100.5,-5\n"  # negative volume
+    )
+    assert main(["import-prices", str(src)]) == 0
+    assert "1 rows into raw_prices 2024-03-04..2024-03-04, 4 quarantined" in capsys.readouterr().out
+    stored = read_partitions(settings.lake_url, "raw_prices", ["2024-03-04"])
+    assert stored["ticker"].to_list() == ["AAPL"]
+    from tft_assets.lake.query import query
+
+    reasons = query(settings.lake_url, "SELECT reason FROM quarantine ORDER BY reason")["reason"]
+    assert reasons.to_list() == ["high < low", "missing ticker or date", "negative volume",
+                                 "non-positive or NaN price"]  # fmt: skip
+
+
 def test_inbox_sensor_launches_one_run_per_file_exactly_once(settings, instance, tmp_path):
     defs = build_definitions(dataclasses.replace(settings, start_date=day("2021-01-01")))
     sensor = defs.get_sensor_def("archive_inbox_sensor")
