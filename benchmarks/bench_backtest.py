@@ -6,8 +6,8 @@ daily P(up) uniform in [0.3, 0.9], ATR = 2 % of the close):
 
 1. **Signal portfolio**: building ``RiskPolicy`` (the six risk rules) plus ``simulate``; best of
    ``REPEATS``. Target: < 1.0 s. Random predictions lose to costs, so rule 6 (drawdown halt)
-   stops new entries for most of the run; the same run with ``max_drawdown=1.0`` is reported
-   beside it (no target) to show the cost when every session trades.
+   stops new entries for most of the run; the same run with ``max_drawdown=1.0``, where every
+   session decides, is timed beside it, and the target is judged on the slower of the two.
 2. **Against vectorbt**: an ``EntryPolicy`` configuration both engines express (no risk rules):
    a long of 10 000 wherever P(up) >= 0.70 and the ticker is not held, stop 5 %, target 8 %,
    slippage 0.1 %, commission 0.2 %, stops armed from the bar after the entry. Our ``simulate``
@@ -232,7 +232,8 @@ def run() -> dict:
 
     no_halt = _risk_portfolio(market, p_up, atr, RiskConfig(max_drawdown=1.0))
     versus = _against_vectorbt(market, p_up)
-    met = {"risk_portfolio_s": risk["seconds"] < RISK_TARGET_S}
+    # judged on both: with the halt the book is idle most of the run, which would flatter it
+    met = {"risk_portfolio_s": max(risk["seconds"], no_halt["seconds"]) < RISK_TARGET_S}
     if "ratio_met" in versus:
         met["ours_over_vectorbt"] = versus.pop("ratio_met")
     return {

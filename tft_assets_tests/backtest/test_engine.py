@@ -19,7 +19,7 @@ from tft_assets.calendar import trading_days
 from tft_assets.risk.portfolio import PortfolioState
 from tft_assets.risk.rules import RiskConfig
 
-DAYS = trading_days(dt.date(2024, 3, 4), dt.date(2024, 3, 29))
+DAYS = trading_days(dt.date(2024, 3, 4), dt.date(2024, 4, 30))
 FREE = ExecutionConfig(costs=Costs(0.0, 0.0), initial_equity=1000.0)
 
 
