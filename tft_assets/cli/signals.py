@@ -36,7 +36,7 @@ def run_signals(args: argparse.Namespace) -> int:
         raise FileNotFoundError(
             f"no risk_validated_signals in {lake}: materialise them first (e.g. `tft-trader demo`)"
         )
-    key = args.date.isoformat() if args.date else keys[-1]
+    key = args.date.isoformat() if args.date else _latest_session(lake, keys)
     if key not in keys:
         raise KeyError(f"risk_validated_signals of {key} is not stored ({keys[0]}..{keys[-1]} are)")
     signals = read_partitions(lake, "risk_validated_signals", [key])
@@ -56,6 +56,16 @@ def run_signals(args: argparse.Namespace) -> int:
             print(rejected.select("ticker", "p_up", "confidence",
                                   pl.col("reasons").list.join(", ")).sort("confidence", descending=True))  # fmt: skip
     return 0
+
+
+def _latest_session(lake: str, keys: list[str]) -> str:
+    """The latest stored day that had a session (a weekend's partition carries the state only)."""
+    from tft_assets.lake.storage import read_partitions
+
+    for key in reversed(keys):
+        if read_partitions(lake, "portfolio_state", [key], columns=["session"])["session"].any():
+            return key
+    return keys[-1]
 
 
 def backtest_summary(
