@@ -28,9 +28,10 @@ inside a holding period changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import numpy as np
 import polars as pl
@@ -39,8 +40,7 @@ from tft_assets.calendar import shift_trading_days
 from tft_assets.risk.portfolio import Order, PortfolioState, Position
 
 MISSING_PRICE_AT_ENTRY = "missing_price_at_entry"
-#: Exit reasons in the order they are tested on a bar (the first that holds wins).
-EXIT_REASONS = ("horizon_late", "stop_gap", "stop", "take_profit_gap", "take_profit", "horizon")
+EXIT_REASONS = ("stop_gap", "stop", "take_profit_gap", "take_profit", "horizon", "horizon_late")
 
 
 @dataclass(frozen=True)
@@ -172,40 +172,6 @@ class Trade:
     status: str  # closed | cancelled
 
 
-class TradeLog:
-    """Closed trades and cancellations in event order, kept as arrays while simulating (a
-    closed position costs no Python object until :attr:`SimResult.trades` is read)."""
-
-    def __init__(self) -> None:
-        self._chunks: list[tuple] = []
-
-    def cancel(self, trade: Trade) -> None:
-        self._chunks.append(("cancel", trade))
-
-    def close(self, day: dt.date, positions: list[Position], reasons: np.ndarray,
-              fills: np.ndarray, fees: np.ndarray, pnl: np.ndarray) -> None:  # fmt: skip
-        self._chunks.append(("close", day, positions, reasons, fills, fees, pnl))
-
-    def trades(self) -> list[Trade]:
-        out: list[Trade] = []
-        for chunk in self._chunks:
-            if chunk[0] == "cancel":
-                out.append(chunk[1])
-                continue
-            _, day, positions, reasons, fills, fees, pnl = chunk
-            for pos, r, fill, fee, gain in zip(positions, reasons.tolist(), fills.tolist(),
-                                               fees.tolist(), pnl.tolist(), strict=True):  # fmt: skip
-                out.append(Trade(
-                    signal_id=pos.signal_id, ticker=pos.ticker, direction=pos.direction,
-                    signal_date=pos.signal_date, entry_date=pos.entry_date,
-                    entry_price=pos.entry_price, qty=pos.qty, exit_date=day, exit_price=fill,
-                    exit_reason=EXIT_REASONS[r], pnl=gain,
-                    trade_return=gain / (pos.qty * pos.entry_price),
-                    commission=pos.entry_commission + fee, status="closed",
-                ))  # fmt: skip
-        return out
-
-
 @dataclass
 class SimResult:
     dates: np.ndarray
@@ -214,75 +180,16 @@ class SimResult:
     gross_exposure: np.ndarray  # gross market value / equity
     n_open: np.ndarray
     traded_notional: np.ndarray  # currency traded in the session (fills and exits)
-    log: TradeLog
+    trades: list[Trade]
     state: PortfolioState
     #: The state after each session's decisions (JSON), when asked for with ``snapshots``.
     states: list[str] = field(default_factory=list)
-
-    @cached_property
-    def trades(self) -> list[Trade]:
-        """Closed positions and cancelled orders, in the order they happened."""
-        return self.log.trades()
 
     def closed(self) -> list[Trade]:
         return [t for t in self.trades if t.status == "closed"]
 
 
 Policy = Callable[[int, PortfolioState, Market], list[Order]]
-
-
-class _Book:
-    """The open positions as arrays aligned with ``positions`` (the objects a policy and the
-    stored state see), so each session's exits and marks are a few vectorised operations."""
-
-    FIELDS = ("ti", "d", "qty", "entry", "fee", "stop", "tp", "due", "entered", "last")
-
-    def __init__(self, positions: list[Position], index: dict[str, int]) -> None:
-        self.positions: list[Position] = []
-        self.ti = np.empty(0, dtype=np.int64)
-        self.d = np.empty(0)
-        self.qty = np.empty(0)
-        self.entry = np.empty(0)
-        self.fee = np.empty(0)
-        self.stop = np.empty(0)
-        self.tp = np.empty(0)
-        self.due = np.empty(0, dtype="datetime64[D]")
-        self.entered = np.empty(0, dtype="datetime64[D]")
-        self.last = np.empty(0)
-        self.add(positions, index)
-
-    def add(self, positions: list[Position], index: dict[str, int]) -> None:
-        if not positions:
-            return
-        new = {
-            "ti": np.fromiter((index.get(p.ticker, -1) for p in positions), np.int64, len(positions)),
-            "d": np.asarray([p.direction for p in positions], dtype=np.float64),
-            "qty": np.asarray([p.qty for p in positions], dtype=np.float64),
-            "entry": np.asarray([p.entry_price for p in positions], dtype=np.float64),
-            "fee": np.asarray([p.entry_commission for p in positions], dtype=np.float64),
-            "stop": np.asarray([p.stop for p in positions], dtype=np.float64),
-            "tp": np.asarray([p.take_profit for p in positions], dtype=np.float64),
-            "due": np.asarray([p.due if p.due is not None else "NaT" for p in positions],
-                              dtype="datetime64[D]"),
-            "entered": np.asarray([p.entry_date for p in positions], dtype="datetime64[D]"),
-            "last": np.asarray([p.last_price for p in positions], dtype=np.float64),
-        }  # fmt: skip
-        for name in self.FIELDS:
-            setattr(self, name, np.concatenate([getattr(self, name), new[name]]))
-        self.positions.extend(positions)
-
-    def keep(self, mask: np.ndarray) -> list[Position]:
-        """Keep the positions where ``mask`` is set; return the others."""
-        gone = [p for p, k in zip(self.positions, mask.tolist(), strict=True) if not k]
-        self.positions = [p for p, k in zip(self.positions, mask.tolist(), strict=True) if k]
-        for name in self.FIELDS:
-            setattr(self, name, getattr(self, name)[mask])
-        return gone
-
-    def sync(self) -> None:
-        """Write the arrays' last prices back into the position objects."""
-        for p, last in zip(self.positions, self.last.tolist(), strict=True):
-            p.last_price = last
 
 
 def simulate(
@@ -295,10 +202,7 @@ def simulate(
     """Run ``policy`` over every session of ``market``, from ``state`` (a fresh portfolio of
     ``config.initial_equity`` when None). Returns the daily curves, the trades and the final
     state (with the orders of the last session still pending); with ``snapshots``, also the
-    state after every session, as JSON.
-
-    A policy sees the state after the close with its positions' ``last_price`` as of their
-    entry (the marks live in arrays during the run); equity, cash and peak are current."""
+    state after every session, as JSON."""
     config = config or ExecutionConfig()
     state = state or PortfolioState.start(config.initial_equity)
     slip, comm = config.costs.slippage, config.costs.commission
@@ -306,61 +210,61 @@ def simulate(
     n_days = len(market.dates)
     equity, cash = np.empty(n_days), np.empty(n_days)
     gross, n_open, traded = np.empty(n_days), np.empty(n_days, dtype=np.int64), np.zeros(n_days)
-    log, states = TradeLog(), []
-    book = _Book(state.positions, idx)
-    # one NaN column past the last ticker: index -1 is a ticker the market has no bars for
-    grids = [np.concatenate([g, np.full((n_days, 1), np.nan)], axis=1)
-             for g in (market.open, market.high, market.low, market.close)]  # fmt: skip
+    trades: list[Trade] = []
+    states: list[str] = []
+    op, hi, lo, cl = market.open, market.high, market.low, market.close
     for t in range(n_days):
         day = market.day(t)
         today = np.datetime64(day, "D")
-        op, hi, lo, cl = (g[t] for g in grids)
         # 1. fills
         filled: list[Position] = []
         for order in state.pending:
-            o = op[idx.get(order.ticker, -1)]
+            i = idx.get(order.ticker)
+            o = op[t, i] if i is not None else math.nan
             if not o > 0:
-                log.cancel(_cancelled(order, day, MISSING_PRICE_AT_ENTRY))
+                trades.append(_cancelled(order, day, MISSING_PRICE_AT_ENTRY))
                 continue
             pos = _fill(order, o, day, slip, comm)
             state.cash -= pos.direction * pos.qty * pos.entry_price + pos.entry_commission
             traded[t] += pos.qty * pos.entry_price
             filled.append(pos)
         state.pending = []
-        book.add(filled, idx)
         # 2. exits
-        if book.positions:
-            price, reason = _exits(book, op, hi, lo, cl, today, config.stops_from_entry_bar)
-            out = reason >= 0
-            if out.any():
-                d, qty = book.d[out], book.qty[out]
-                fills = price[out] * (1.0 - d * slip)
-                fees = qty * fills * comm
-                pnl = d * qty * (fills - book.entry[out]) - book.fee[out] - fees
-                state.cash += float(np.sum(d * qty * fills - fees))
-                traded[t] += float(np.sum(qty * fills))
-                reasons = reason[out]
-                log.close(day, book.keep(~out), reasons, fills, fees, pnl)
-            c = cl[book.ti]
-            book.last = np.where(c > 0, c, book.last)
-        state.positions = book.positions
+        kept: list[Position] = []
+        for pos in [*state.positions, *filled]:
+            i = idx.get(pos.ticker)
+            c = cl[t, i] if i is not None else math.nan
+            if not c > 0:
+                kept.append(pos)  # no bar: hold, marked at the last close
+                continue
+            armed = config.stops_from_entry_bar or pos.entry_date != day
+            exit_px, reason = _exit(pos, op[t, i], hi[t, i], lo[t, i], c, armed, today)
+            if reason is None:
+                pos.last_price = c
+                kept.append(pos)
+                continue
+            trade = _close(pos, exit_px, reason, day, slip, comm)
+            state.cash += pos.direction * pos.qty * trade.exit_price - (
+                trade.commission - pos.entry_commission
+            )
+            traded[t] += pos.qty * trade.exit_price
+            trades.append(trade)
+        state.positions = kept
         # 3. mark
-        state.equity = state.cash + float(np.sum(book.d * book.qty * book.last))
-        state.peak = max(state.peak, state.equity)
+        state.mark()
         state.as_of = day
-        equity[t], cash[t], n_open[t] = state.equity, state.cash, len(book.positions)
-        gross[t] = float(np.sum(book.qty * book.last)) / state.equity
+        equity[t], cash[t], n_open[t] = state.equity, state.cash, len(state.positions)
+        gross[t] = sum(abs(p.value()) for p in state.positions) / state.equity
         # 4. decide
         state.pending = list(policy(t, state, market))
         if snapshots:
-            book.sync()
             states.append(state.to_json())
-    book.sync()
-    return SimResult(market.dates, equity, cash, gross, n_open, traded, log, state, states)
+    return SimResult(market.dates, equity, cash, gross, n_open, traded, trades, state, states)
 
 
 @lru_cache(maxsize=65536)
 def _due(day: dt.date, horizon: int) -> dt.date:
+    """The session whose close ends a holding period of ``horizon`` sessions from ``day``."""
     return shift_trading_days(day, horizon - 1)
 
 
@@ -386,42 +290,55 @@ def _fill(order: Order, o: float, day: dt.date, slip: float, comm: float) -> Pos
     )
 
 
-def _exits(
-    book: _Book,
-    op: np.ndarray,
-    hi: np.ndarray,
-    lo: np.ndarray,
-    cl: np.ndarray,
-    today: np.datetime64,
-    stops_from_entry_bar: bool,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Every open position's exit price and reason (an index of :data:`EXIT_REASONS`, -1: stays
-    open) on this session's bars. Written for a long; a short (``d = -1``) mirrors every
-    comparison by multiplying by ``d``, and its adverse extreme is the high. No bar (no close):
-    the position stays. A bar without an open uses the close in its place."""
-    ti, d = book.ti, book.d
-    c = cl[ti]
-    o = np.where(op[ti] > 0, op[ti], c)
-    h, low = hi[ti], lo[ti]
-    adverse, favourable = np.where(d > 0, low, h), np.where(d > 0, h, low)
-    armed = True if stops_from_entry_bar else book.entered != today
-    with np.errstate(invalid="ignore"):
-        conditions = (
-            book.due < today,  # horizon_late (NaT: no horizon, never true)
-            armed & (d * (o - book.stop) <= 0),  # stop_gap
-            armed & (d * (adverse - book.stop) <= 0),  # stop
-            armed & (d * (o - book.tp) >= 0),  # take_profit_gap
-            armed & (d * (favourable - book.tp) >= 0),  # take_profit
-            book.due == today,  # horizon
-        )
-    reason = np.full(ti.shape, -1, dtype=np.int64)
-    for k in range(len(conditions) - 1, -1, -1):  # the first condition that holds wins
-        reason[conditions[k]] = k
-    reason[~(c > 0)] = -1  # no bar: hold, marked at the last close
-    price = np.where(
-        reason == 2, book.stop, np.where(reason == 4, book.tp, np.where(reason == 5, c, o))
+def _close(
+    pos: Position, price: float, reason: str, day: dt.date, slip: float, comm: float
+) -> Trade:
+    d = pos.direction
+    fill = price * (1.0 - d * slip)
+    fee = pos.qty * fill * comm
+    pnl = d * pos.qty * (fill - pos.entry_price) - pos.entry_commission - fee
+    return Trade(
+        signal_id=pos.signal_id,
+        ticker=pos.ticker,
+        direction=d,
+        signal_date=pos.signal_date,
+        entry_date=pos.entry_date,
+        entry_price=pos.entry_price,
+        qty=pos.qty,
+        exit_date=day,
+        exit_price=fill,
+        exit_reason=reason,
+        pnl=pnl,
+        trade_return=pnl / (pos.qty * pos.entry_price),
+        commission=pos.entry_commission + fee,
+        status="closed",
     )
-    return price, reason
+
+
+def _exit(
+    pos: Position, o: float, h: float, low: float, c: float, armed: bool, today: np.datetime64
+) -> tuple[float, str | None]:
+    """The exit price and reason on this bar, or ``(nan, None)``. Written for a long; for a
+    short (``d = -1``) every comparison is mirrored by multiplying by ``d`` and the adverse
+    extreme is the high."""
+    if not o > 0:  # a bar with a close but no open: the close stands in for it
+        o = c
+    if pos.due is not None and np.datetime64(pos.due, "D") < today:
+        return o, "horizon_late"
+    d = pos.direction
+    adverse, favourable = (low, h) if d > 0 else (h, low)
+    if armed:
+        if d * (o - pos.stop) <= 0:
+            return o, "stop_gap"
+        if d * (adverse - pos.stop) <= 0:
+            return pos.stop, "stop"
+        if d * (o - pos.take_profit) >= 0:
+            return o, "take_profit_gap"
+        if d * (favourable - pos.take_profit) >= 0:
+            return pos.take_profit, "take_profit"
+    if pos.due is not None and np.datetime64(pos.due, "D") == today:
+        return c, "horizon"
+    return math.nan, None
 
 
 def _cancelled(order: Order, day: dt.date, reason: str) -> Trade:
