@@ -205,9 +205,9 @@ class ModelBundle:
     def view(self) -> TabularView:
         return TabularView(self.config.normalisation)
 
-    def member_probs(self, data: ModelData) -> np.ndarray:
-        """``(n, M)`` P(up) of every member, in ``ensemble.names`` order."""
-        table = None
+    def member_probs(self, data: ModelData, table: np.ndarray | None = None) -> np.ndarray:
+        """``(n, M)`` P(up) of every member, in ``ensemble.names`` order (``table``: the trees'
+        tabular view of ``data`` when already built)."""
         cols = []
         for name in self.ensemble.names:
             model = self.members[name]
@@ -223,7 +223,11 @@ class ModelBundle:
         """One row per sample: calibrated ``p_up``, the expected forward return and its
         conformal interval, every member's output, and the three largest contributions."""
         _check_features(data.feature_names, self.feature_names)
-        probs = self.member_probs(data)
+        has_trees = any(isinstance(m, TreeModel) for m in self.members.values())
+        table = (
+            self.view.transform(data.x, self.feature_names, data.end_dates) if has_trees else None
+        )
+        probs = self.member_probs(data, table)
         p = np.clip(self.ensemble.predict(probs), 0.0, 1.0)
         a, b = self.return_map
         expected = a + b * (p - 0.5)
@@ -234,18 +238,17 @@ class ModelBundle:
             pl.Series("return_low", low),
             pl.Series("return_high", high),
             *(pl.Series(f"p_{n}", probs[:, i]) for i, n in enumerate(self.ensemble.names)),
-            pl.Series("top_features", self._top(data), dtype=pl.String),
+            pl.Series("top_features", self._top(data, table), dtype=pl.String),
         )
         return frame
 
-    def _top(self, data: ModelData) -> list[str]:
+    def _top(self, data: ModelData, table: np.ndarray | None) -> list[str]:
         from tft_assets.models.trees import top_contributions
 
         trees = [(n, m) for n, m in self.members.items() if isinstance(m, TreeModel)]
         if not trees:
             return [json.dumps([])] * len(data)
         weights = dict(zip(self.ensemble.names, self.ensemble.weights, strict=True))
-        table = self.view.transform(data.x, self.feature_names, data.end_dates)
         w = np.array([weights.get(n, 0.0) for n, _ in trees])
         w = w / w.sum() if w.sum() > 0 else np.full(len(trees), 1.0 / len(trees))
         contrib = sum(wi * m.contributions(table) for wi, (_, m) in zip(w, trees, strict=True))

@@ -10,6 +10,7 @@ in log-odds units. The libraries are imported inside the functions that need the
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,16 +59,25 @@ class TreeModel:
             return self.booster.predict(xgb.DMatrix(table, missing=np.nan)).astype(np.float64)
         return np.asarray(self.booster.predict(table), dtype=np.float64)
 
-    def contributions(self, table: np.ndarray) -> np.ndarray:
+    def contributions(self, table: np.ndarray, threads: int | None = None) -> np.ndarray:
         """Tree SHAP contributions, float64 ``(n, F + 1)`` in log-odds (last column: bias); each
-        row sums to the logit of :meth:`predict`."""
+        row sums to the logit of :meth:`predict`. Tree SHAP is the costly part of inference, so
+        it runs on ``threads`` (default: every CPU); rows are independent, so the result does
+        not depend on the thread count."""
         self._check(table)
+        threads = threads or os.cpu_count() or 1
         if self.kind == "xgboost":
             import xgboost as xgb
 
-            out = self.booster.predict(xgb.DMatrix(table, missing=np.nan), pred_contribs=True)
+            self.booster.set_param({"nthread": threads})
+            try:
+                out = self.booster.predict(
+                    xgb.DMatrix(table, missing=np.nan, nthread=threads), pred_contribs=True
+                )
+            finally:
+                self.booster.set_param({"nthread": self.params.get("nthread", 1)})
         else:
-            out = self.booster.predict(table, pred_contrib=True)
+            out = self.booster.predict(table, pred_contrib=True, num_threads=threads)
         return np.asarray(out, dtype=np.float64)
 
     def importance(self) -> dict[str, float]:
