@@ -105,6 +105,18 @@ def test_backtests_store_metrics_a_figure_and_a_report(deployment, instance) -> 
     report = settings.data_dir / "reports" / f"backtest-{key}.html"
     assert report.exists() and str(report.resolve()) == meta["report"].value
     assert "buy and hold" in report.read_text()
+    # what `tft-trader demo --json` reports as `backtest`
+    from tft_assets.cli.demo import backtest_line, backtest_summary
+
+    summary = backtest_summary(settings, days[-1])
+    for key in ("total_return", "sharpe", "deflated_sharpe", "max_drawdown", "n_trades"):
+        assert key in summary
+    signals_row = rows.filter(pl.col("portfolio") == "signals").row(0, named=True)
+    assert summary["total_return"] == signals_row["total_return"]
+    bh = rows.filter(pl.col("portfolio") == "buy_and_hold").row(0, named=True)
+    assert summary["buy_and_hold"]["total_return"] == bh["total_return"]
+    assert summary["buy_and_hold"]["sharpe"] == bh["sharpe"]
+    assert backtest_line(summary).startswith("backtest ")
 
 
 def test_the_cli_prints_signals_rejections_and_a_backtest(deployment, instance, capsys) -> None:
