@@ -459,6 +459,16 @@ def test_csv_with_byte_order_mark_and_empty_dump(tmp_path):
     _assert_contract(df)
 
 
+def test_a_csv_with_a_quote_that_never_closes_fails_in_one_line_naming_it(tmp_path):
+    path = tmp_path / "unterminated.csv"
+    path.write_text(
+        "id,title,body,score,created_utc\nabc,ok,fine,1,1700000000\n"
+        'xyz,"hello,world,2,1700000000\nqqq,ok,fine,3,1700000100\n'
+    )
+    with pytest.raises(ValueError, match=r"^unterminated.csv: not a readable CSV \(line 3: "):
+        read_posts_file(path)
+
+
 _values = st.one_of(
     st.none(),
     st.integers(min_value=-(2**62), max_value=2**62),
