@@ -47,6 +47,9 @@ from tft_assets.sources.resilience import (
 DEFAULT_BATCH_SIZE = 50
 NO_ROWS_NOTE = "no rows returned (delisted, renamed or rate-limited)"
 YAHOO_SOURCE = "yahoo"
+#: The Dagster pool ``raw_prices`` runs in when it reads Yahoo (limit in the instance config):
+#: concurrent runs share one client budget, as Reddit's runs share ``reddit_api``.
+YAHOO_POOL = "yahoo_api"
 #: Retries and timeout when the caller passes no policy.
 YAHOO_RETRY_POLICY = RetryPolicy(max_attempts=4, base_delay_s=2.0, timeout_s=30.0)
 _RATE_LIMIT_PATTERN = re.compile(r"RateLimit|Too Many Requests|rate limit", re.IGNORECASE)

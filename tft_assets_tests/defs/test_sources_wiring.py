@@ -191,14 +191,18 @@ def test_gx_check_blocks_on_planted_bad_rows(settings, instance, tmp_path):
     assert not result.asset_materializations_for_node("scored_posts")
 
 
-def test_live_reddit_posts_run_in_the_reddit_pool(settings):
+def test_live_sources_run_in_their_pools(settings):
     from tft_assets.sources.reddit import REDDIT_POOL
+    from tft_assets.sources.yahoo import YAHOO_POOL
 
-    live = build_definitions(dataclasses.replace(settings, posts_source="reddit"))
-    demo = build_definitions(settings)
-    node = live.resolve_asset_graph().get(dg.AssetKey("raw_posts"))
-    assert node.pools == {REDDIT_POOL}
-    assert not demo.resolve_asset_graph().get(dg.AssetKey("raw_posts")).pools
+    live = build_definitions(
+        dataclasses.replace(settings, posts_source="reddit", prices_source="yahoo")
+    ).resolve_asset_graph()
+    demo = build_definitions(settings).resolve_asset_graph()
+    assert live.get(dg.AssetKey("raw_posts")).pools == {REDDIT_POOL}
+    assert live.get(dg.AssetKey("raw_prices")).pools == {YAHOO_POOL}
+    assert not demo.get(dg.AssetKey("raw_posts")).pools
+    assert not demo.get(dg.AssetKey("raw_prices")).pools
 
 
 def test_nightly_schedule_ingests_the_previous_day(settings):

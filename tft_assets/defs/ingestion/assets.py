@@ -62,7 +62,9 @@ def _run_metadata(
 
 
 def build_ingestion_assets(
-    partitions: dg.PartitionsDefinition, posts_pool: str | None = None
+    partitions: dg.PartitionsDefinition,
+    posts_pool: str | None = None,
+    prices_pool: str | None = None,
 ) -> list[dg.AssetsDefinition]:
     """The two ingestion assets on ``partitions`` (built here so the start date is configurable)."""
 
@@ -99,6 +101,7 @@ def build_ingestion_assets(
     @dg.asset(
         **daily_asset_options(partitions, INGESTION_GROUP, OWNERS, "bronze", "prices"),
         check_specs=checks.RAW_PRICES_CHECKS,
+        pool=prices_pool,
         description="Daily OHLCV bars of the watchlist on NYSE sessions; non-trading days are "
         "empty partitions; invalid bars quarantined with a reason.",
     )

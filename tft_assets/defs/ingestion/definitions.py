@@ -14,10 +14,15 @@ def build_ingestion_definitions(settings: Settings) -> dg.Definitions:
     from tft_assets.defs.ingestion.retention import build_retention
     from tft_assets.defs.partitions import daily_partitions
     from tft_assets.sources.reddit import REDDIT_POOL
+    from tft_assets.sources.yahoo import YAHOO_POOL
 
-    # Reddit: raw_posts runs in the `reddit_api` pool (limit in dagster.yaml), whatever the mode
-    pool = REDDIT_POOL if settings.posts_source == "reddit" else None
-    assets = build_ingestion_assets(daily_partitions(settings.start_date), posts_pool=pool)
+    # The live sources run in their pools (`reddit_api`, `yahoo_api`; limits in the instance
+    # config), whatever the mode: concurrent runs share one API budget
+    assets = build_ingestion_assets(
+        daily_partitions(settings.start_date),
+        posts_pool=REDDIT_POOL if settings.posts_source == "reddit" else None,
+        prices_pool=YAHOO_POOL if settings.prices_source == "yahoo" else None,
+    )
     jobs, schedules, sensors = build_ingestion_automation(
         settings.inbox_dir, settings.start_date, live=settings.live
     )
