@@ -51,6 +51,7 @@ from tft_assets.features.snapshot import (
     Snapshot,
     build_feature_snapshot,
     build_feature_snapshots,
+    correlated_pairs,
     rebuild_snapshot,
 )
 
@@ -75,6 +76,7 @@ __all__ = [
     "assign_sessions",
     "build_feature_snapshot",
     "build_feature_snapshots",
+    "correlated_pairs",
     "build_sequences",
     "compute_features",
     "compute_labels",

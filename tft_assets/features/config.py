@@ -44,7 +44,8 @@ class FeatureConfig:
     anomaly_min_sessions: int = 20  # fewer non-null past values: no flag
     isolation_trees: int = 25
     isolation_seed: int = 0
-    corr_threshold: float = 0.95
+    corr_threshold: float = 0.95  # |corr| of two scale-free features above which they are flagged
+    corr_min_rows: int = 30  # fewer rows: too small a sample to call two features redundant
 
     def __post_init__(self) -> None:
         assert self.macd_fast_sessions < self.macd_slow_sessions, "MACD fast must be < slow"
@@ -52,6 +53,7 @@ class FeatureConfig:
         assert 0 < self.sentiment_extreme < 1, "sentiment_extreme is a |compound| in (0, 1)"
         assert self.ffill_limit_sessions >= 0
         assert 0 < self.corr_threshold <= 1
+        assert self.corr_min_rows >= 3
 
     @property
     def sentiment_lookback_sessions(self) -> int:

@@ -292,6 +292,16 @@ FEATURE_SPECS: tuple[FeatureSpec, ...] = feature_specs()
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURE_SPECS)
 PRICE_FEATURES: tuple[str, ...] = tuple(f.name for f in FEATURE_SPECS if f.source == "prices")
 SENTIMENT_FEATURES: tuple[str, ...] = tuple(f.name for f in FEATURE_SPECS if f.source != "prices")
+#: Features in price units (``sma_10``, ``sma_50``, ``atr_14``, the MACD lines): a level, not a
+#: signal. They move with the price, so they correlate with each other across tickers by
+#: construction; the models never take them raw (see :mod:`tft_assets.models.tabular`).
+PRICE_LEVEL_FEATURES: tuple[str, ...] = tuple(
+    f.name for f in FEATURE_SPECS if f.units == "price units"
+)
+#: Every other feature: the scale-free inputs (returns, ratios, oscillators, counts, sentiment).
+SCALE_FREE_FEATURES: tuple[str, ...] = tuple(
+    f for f in FEATURE_NAMES if f not in PRICE_LEVEL_FEATURES
+)
 
 
 def render_data_dictionary(config: FeatureConfig | None = None) -> str:

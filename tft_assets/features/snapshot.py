@@ -21,7 +21,7 @@ from tft_assets.features.build import FeatureInputs, compute_features_with_input
 from tft_assets.features.checksum import chained_digests, frame_digest
 from tft_assets.features.config import FEATURE_VERSION, FeatureConfig
 from tft_assets.features.price import assert_no_ground_truth
-from tft_assets.features.registry import FEATURE_NAMES
+from tft_assets.features.registry import FEATURE_NAMES, SCALE_FREE_FEATURES
 
 SNAPSHOT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "tft-trader/feature_snapshots")
 LINEAGE_SCHEMA: dict[str, pl.DataType] = {
@@ -50,8 +50,9 @@ class Snapshot:
 
     ``frame``: :data:`SNAPSHOT_SCHEMA`, one row per ticker priced on ``day`` (zero rows on a
     non-trading day). ``lineage``: ``(snapshot_id, ticker, post_id)`` of every quality post that
-    can influence the row. ``correlated_pairs``: ``(feature_a, feature_b, corr)`` with
-    |corr| > ``corr_threshold`` across the day's tickers (a warning, not an error).
+    can influence the row. ``correlated_pairs``: the scale-free feature pairs with
+    |corr| > ``corr_threshold`` across the day's tickers, when the day has at least
+    ``corr_min_rows`` of them (see :func:`correlated_pairs`; a warning, not an error).
     """
 
     day: dt.date
@@ -144,12 +145,12 @@ def _with_isolation_scores(day_frame: pl.DataFrame, config: FeatureConfig) -> pl
     return day_frame.with_columns(pl.Series("isolation_score", scores, dtype=pl.Float64))
 
 
-def _imputed_matrix(day_frame: pl.DataFrame) -> np.ndarray:
+def _imputed_matrix(
+    day_frame: pl.DataFrame, features: tuple[str, ...] = FEATURE_NAMES
+) -> np.ndarray:
     """(n_rows, n_features) float64, nulls replaced by the column median (0 if all null)."""
     return (
-        day_frame.select(
-            pl.col(f).fill_null(pl.col(f).median()).fill_null(0.0) for f in FEATURE_NAMES
-        )
+        day_frame.select(pl.col(f).fill_null(pl.col(f).median()).fill_null(0.0) for f in features)
         .to_numpy()
         .astype(np.float64)
     )
@@ -167,19 +168,24 @@ def _isolation_scores(x: np.ndarray, config: FeatureConfig) -> np.ndarray:
     return model.score_samples(x).astype(np.float64)
 
 
-def _correlated_pairs(
-    day_frame: pl.DataFrame, config: FeatureConfig
-) -> tuple[tuple[str, str, float], ...]:
-    if day_frame.height < _MIN_ROWS_FOR_STATS:
-        return ()
-    x = _imputed_matrix(day_frame)
+def correlated_pairs(
+    frame: pl.DataFrame, threshold: float, min_rows: int
+) -> tuple[tuple[str, str, float], ...] | None:
+    """``(feature_a, feature_b, corr)`` for the pairs of scale-free features
+    (:data:`~tft_assets.features.registry.SCALE_FREE_FEATURES`) whose Pearson |corr| over the
+    rows of ``frame`` exceeds ``threshold``; nulls take the column median. None when ``frame``
+    has fewer than ``min_rows`` rows: a handful of tickers gives correlations of chance, not of
+    redundancy. Price-level features are left out: they correlate through the price, by design."""
+    if frame.height < min_rows:
+        return None
+    x = _imputed_matrix(frame, SCALE_FREE_FEATURES)
     keep = np.nanstd(x, axis=0) > 0
-    names = [f for f, k in zip(FEATURE_NAMES, keep, strict=True) if k]
+    names = [f for f, k in zip(SCALE_FREE_FEATURES, keep, strict=True) if k]
     if len(names) < 2:
         return ()
     corr = np.corrcoef(x[:, keep], rowvar=False)
     iu = np.triu_indices(len(names), k=1)
-    hits = np.abs(corr[iu]) > config.corr_threshold
+    hits = np.abs(corr[iu]) > threshold
     return tuple(
         (names[i], names[j], round(float(corr[i, j]), 4))
         for i, j in zip(iu[0][hits], iu[1][hits], strict=True)
@@ -236,7 +242,8 @@ def _finalise_day(
         input_checksum=input_checksum,
         content_checksum=frame_digest(frame),
         is_trading_day=is_trading_day(day),
-        correlated_pairs=_correlated_pairs(day_frame, config),
+        correlated_pairs=correlated_pairs(day_frame, config.corr_threshold, config.corr_min_rows)
+        or (),
     )
 
 

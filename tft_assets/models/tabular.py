@@ -8,7 +8,7 @@ Columns, in order:
 * ``macd_rel``, ``macd_signal_rel``, ``macd_hist_rel``: the MACD lines divided by ``sma_10``
   (the 10-session mean close, the price level the sequences carry).
 
-Price-level features (:data:`PRICE_LEVEL_FEATURES`: ``sma_10``, ``sma_50``, ``atr_14``,
+Price-level features (the registry's :data:`PRICE_LEVEL_FEATURES`, unit "price units": ``sma_10``, ``sma_50``, ``atr_14``,
 ``macd``, ``macd_signal``, ``macd_hist``, in price units) are never inputs: a tree split on a
 price level learns which ticker trades where, not what moves it. Their scale-free forms are
 already features (``sma_distance``, ``atr_pct_14``) or are the ``*_rel`` ratios above.
@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-PRICE_LEVEL_FEATURES = ("sma_10", "sma_50", "atr_14", "macd", "macd_signal", "macd_hist")
+from tft_assets.features.registry import PRICE_LEVEL_FEATURES
+
 #: MACD lines enter as ratios to this feature (the 10-session mean close).
 MACD_LEVEL = "sma_10"
 MACD_LINES = ("macd", "macd_signal", "macd_hist")

@@ -168,8 +168,8 @@ def test_anomaly_flags_and_missing_pct() -> None:
         pl.sum_horizontal([pl.col(f).is_null() for f in FEATURE_NAMES]) / len(FEATURE_NAMES)
     )
     assert snap.frame["missing_pct"].to_list() == expected_missing.to_series().to_list()
-    assert isinstance(snap.correlated_pairs, tuple)
-    assert ("sma_10", "sma_50") in {(a, b) for a, b, _ in snap.correlated_pairs}
+    # 8 tickers: below corr_min_rows, no pair is called redundant on so small a sample
+    assert snap.correlated_pairs == ()
 
 
 def test_rebuild_from_a_parquet_round_trip_matches_and_detects_tampering() -> None:
