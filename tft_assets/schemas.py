@@ -29,6 +29,13 @@ SOURCE_POSTS_SCHEMA: dict[str, pl.DataType] = {
     "source": pl.String(),  # "demo" | "reddit" | "archive:<file name>"
 }
 
+#: Archive readers add one column to :data:`SOURCE_POSTS_SCHEMA`: ``parse_error``, the reader's
+#: message on a record it could not parse (``"malformed JSON: ..."``, with the raw line as
+#: ``body``), null otherwise. Ingestion quarantines such a row with that message as its reason;
+#: the column is never stored in ``raw_posts``.
+PARSE_ERROR = "parse_error"
+ARCHIVE_POSTS_SCHEMA: dict[str, pl.DataType] = {**SOURCE_POSTS_SCHEMA, PARSE_ERROR: pl.String()}
+
 #: Stored ``raw_posts`` partition (calendar day of ``created_utc`` in America/New_York).
 RAW_POSTS_SCHEMA: dict[str, pl.DataType] = {
     "post_id": pl.String(),
@@ -69,7 +76,8 @@ RAW_PRICES_SCHEMA: dict[str, pl.DataType] = dict(SOURCE_PRICES_SCHEMA)
 QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "asset": pl.String(),
     "partition": pl.String(),
-    "reason": pl.String(),
+    "reason": pl.String(),  # a category: GROUP BY reason counts kinds of failure
+    "detail": pl.String(),  # the row's particulars (an id, a date, the parser's message); may be null
     "record": pl.String(),
 }
 

@@ -14,7 +14,13 @@ import polars as pl
 
 from tft_assets.ingest.privacy import hash_authors
 from tft_assets.ingest.results import IngestResult, split_checked_rows
-from tft_assets.schemas import RAW_POSTS_SCHEMA, SOURCE_POSTS_SCHEMA, conform
+from tft_assets.schemas import (
+    ARCHIVE_POSTS_SCHEMA,
+    PARSE_ERROR,
+    RAW_POSTS_SCHEMA,
+    SOURCE_POSTS_SCHEMA,
+    conform,
+)
 from tft_assets.settings import MARKET_TIMEZONE
 
 #: Reddit's own limit for a self-post body; longer text is rejected as oversized.
@@ -60,7 +66,7 @@ def ingest_posts(
     """
     keys = list(partition_keys)
     key_set = set(keys)
-    df = conform(source_rows, SOURCE_POSTS_SCHEMA).with_columns(
+    df = conform(source_rows, ARCHIVE_POSTS_SCHEMA).with_columns(
         pl.col("created_utc")
         .dt.convert_time_zone(MARKET_TIMEZONE)
         .dt.date()
@@ -72,7 +78,9 @@ def ingest_posts(
         pl.col("body").str.len_chars().fill_null(0), pl.col("title").str.len_chars().fill_null(0)
     )
     reason = (
-        pl.when(pl.col("post_id").is_null() | (pl.col("post_id").str.strip_chars() == ""))
+        pl.when(pl.col(PARSE_ERROR).is_not_null())
+        .then(pl.col(PARSE_ERROR))
+        .when(pl.col("post_id").is_null() | (pl.col("post_id").str.strip_chars() == ""))
         .then(pl.lit("missing post_id"))
         .when(pl.col("created_utc").is_null())
         .then(pl.lit("missing or unparsable created_utc"))
@@ -95,7 +103,7 @@ def ingest_posts(
     first_by_id = pl.col("post_id").first().over("post_id")
     valid = valid.with_columns(
         pl.when(pl.col("_row") != pl.col("_row").first().over("post_id"))
-        .then(pl.lit("duplicate post_id ") + first_by_id)
+        .then(pl.lit("duplicate post_id: ") + first_by_id)
         .alias("_reason")
     )
     url_ok = (
@@ -107,7 +115,7 @@ def ingest_posts(
     valid = valid.with_columns(
         pl.when(url_ok & (pl.col("_row") != first_url_row))
         .then(
-            pl.lit("duplicate canonical_url of post ")
+            pl.lit("duplicate canonical_url: first seen as post ")
             + pl.col("post_id").filter(url_ok).first().over("canonical_url")
         )
         .otherwise(pl.col("_reason"))

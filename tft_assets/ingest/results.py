@@ -16,13 +16,19 @@ import polars as pl
 
 from tft_assets.schemas import QUARANTINE_SCHEMA, empty_frame, ground_truth_columns
 
-#: Extracts the reason code (the stable prefix) from a quarantine reason message.
-REASON_CODE_PATTERN = (
-    r"^(missing post_id|missing or unparsable created_utc|created_utc outside|oversized text"
-    r"|duplicate post_id|duplicate canonical_url|missing ticker or date|non-positive or NaN price"
-    r"|high < low|OHLC inconsistent|negative volume|duplicate \(ticker, date\)|not a trading day"
-    r"|date outside)"
-)
+#: A quarantine message is ``"<reason>: <detail>"`` (or just ``"<reason>"``): the reason is a
+#: fixed category (``missing post_id``, ``duplicate post_id``, ``malformed JSON``, ``high < low``,
+#: ...), so ``GROUP BY reason`` counts categories; the detail (an id, a date, a length, the
+#: parser's message) goes to its own column.
+REASON_SEPARATOR = ": "
+
+
+def reason_category(messages: pl.Expr) -> pl.Expr:
+    return messages.str.splitn(REASON_SEPARATOR, 2).struct.field("field_0")
+
+
+def reason_detail(messages: pl.Expr) -> pl.Expr:
+    return messages.str.splitn(REASON_SEPARATOR, 2).struct.field("field_1")
 
 
 @dataclass(frozen=True)
@@ -54,15 +60,20 @@ def _record_json(frame: pl.DataFrame) -> pl.Series:
 def quarantine_frame(
     asset: str, frame: pl.DataFrame, reasons: pl.Series, partitions: pl.Series
 ) -> pl.DataFrame:
-    """Build quarantine rows (schema :data:`QUARANTINE_SCHEMA`) from rejected ``frame`` rows."""
+    """Build quarantine rows (schema :data:`QUARANTINE_SCHEMA`) from rejected ``frame`` rows;
+    ``reasons`` are messages ``"<reason>: <detail>"``, split into the two columns."""
     return pl.DataFrame(
         {
             "asset": [asset] * frame.height,
             "partition": partitions,
-            "reason": reasons,
+            "reason": reasons.alias("reason"),
+            "detail": reasons.alias("detail"),
             "record": _record_json(frame),
         },
         schema=QUARANTINE_SCHEMA,
+    ).with_columns(
+        reason_category(pl.col("reason")).alias("reason"),
+        reason_detail(pl.col("detail")).alias("detail"),
     )
 
 
@@ -153,7 +164,9 @@ def split_checked_rows(
         "rows_quarantined": rejected.height,
         **extra_stats(kept),
     }
-    by_reason = rejected.group_by(pl.col("_reason").str.extract(REASON_CODE_PATTERN)).len()
+    by_reason = (
+        rejected.group_by(reason_category(pl.col("_reason")).alias("reason")).len().sort("reason")
+    )
     stats.update({f"quarantined[{r}]": n for r, n in by_reason.iter_rows()})
     return IngestResult(
         partitions=split_by_key(kept, keys, "_partition", raw_schema),

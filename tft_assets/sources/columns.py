@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from tft_assets.schemas import SOURCE_POSTS_SCHEMA, conform
+from tft_assets.schemas import ARCHIVE_POSTS_SCHEMA, PARSE_ERROR, SOURCE_POSTS_SCHEMA, conform
 from tft_assets.settings import MARKET_TIMEZONE
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
@@ -109,10 +109,12 @@ def ensure_columns(df: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
 
 def posts_contract(df: pl.DataFrame, source: str, subreddit: str | None) -> pl.DataFrame:
     """Mapped posts conformed to :data:`SOURCE_POSTS_SCHEMA`, stamped with ``source``;
-    ``subreddit`` (if given) fills a missing subreddit."""
+    ``subreddit`` (if given) fills a missing subreddit. A ``parse_error`` column (archive
+    readers) is kept."""
     out = df.with_columns(pl.lit(source, dtype=pl.String).alias("source"))
     if subreddit is not None:
         out = ensure_columns(out, ["subreddit"]).with_columns(
             pl.col("subreddit").fill_null(pl.lit(subreddit))
         )
-    return conform(out, SOURCE_POSTS_SCHEMA, keep_ground_truth=False)
+    schema = ARCHIVE_POSTS_SCHEMA if PARSE_ERROR in out.columns else SOURCE_POSTS_SCHEMA
+    return conform(out, schema, keep_ground_truth=False)

@@ -130,5 +130,7 @@ def reddit_json_to_contract(
         integer(pl.col("score")).alias("score"),
         number(pl.col("upvote_ratio")).alias("upvote_ratio"),
         integer(pl.col("num_comments")).alias("num_comments"),
+        # set by the NDJSON reader on a line that is not a JSON object
+        *([pl.col("parse_error").cast(pl.String)] if "parse_error" in df.columns else []),
     )
     return posts_contract(mapped, source, subreddit)

@@ -196,7 +196,9 @@ def test_live_sources_run_in_their_pools(settings):
     from tft_assets.sources.yahoo import YAHOO_POOL
 
     live = build_definitions(
-        dataclasses.replace(settings, posts_source="reddit", prices_source="yahoo")
+        dataclasses.replace(
+            settings, posts_source="reddit", prices_source="yahoo", watchlist=("AAPL", "GME")
+        )
     ).resolve_asset_graph()
     demo = build_definitions(settings).resolve_asset_graph()
     assert live.get(dg.AssetKey("raw_posts")).pools == {REDDIT_POOL}

@@ -71,8 +71,10 @@ def test_duplicates_by_id_and_canonical_url_are_quarantined_not_lost():
     )
     res = ingest_posts(rows, ["2024-01-02"], author_salt="k")
     assert res.partitions["2024-01-02"].get_column("post_id").to_list() == ["a", "c"]
-    reasons = res.quarantine["2024-01-02"].get_column("reason").to_list()
-    assert reasons == ["duplicate post_id a", "duplicate canonical_url of post a"]
+    q = res.quarantine["2024-01-02"]
+    # the reason is a category (GROUP BY reason counts kinds); the particulars are the detail
+    assert q.get_column("reason").to_list() == ["duplicate post_id", "duplicate canonical_url"]
+    assert q.get_column("detail").to_list() == ["a", "first seen as post a"]
     assert res.stats["rows_in"] == res.stats["rows_kept"] + res.stats["rows_quarantined"]
 
 

@@ -56,7 +56,8 @@ def test_duplicate_bar_and_non_session_rejected():
         res.quarantine[DAY].get_column("reason").to_list()
         + res.quarantine["2024-01-01"].get_column("reason").to_list()
     )
-    assert reasons == ["duplicate (ticker, date)", "not a trading day: 2024-01-01"]
+    assert reasons == ["duplicate (ticker, date)", "not a trading day"]
+    assert res.quarantine["2024-01-01"].get_column("detail").to_list() == ["2024-01-01"]
     assert res.partitions["2024-01-01"].height == 0
     assert dict(res.partitions[DAY].schema) == RAW_PRICES_SCHEMA
 

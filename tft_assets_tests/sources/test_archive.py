@@ -13,7 +13,7 @@ import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tft_assets.schemas import SOURCE_POSTS_SCHEMA
+from tft_assets.schemas import ARCHIVE_POSTS_SCHEMA, SOURCE_POSTS_SCHEMA
 from tft_assets.sources.archive import (
     ARCHIVE_COLUMN_MAPPING,
     DERIVED_ID_PREFIX,
@@ -33,8 +33,9 @@ from tft_assets_tests.conftest import real_file
 UTC = dt.UTC
 
 
-def _assert_contract(df: pl.DataFrame) -> None:
-    assert list(df.schema.items()) == list(SOURCE_POSTS_SCHEMA.items())
+def _assert_contract(df: pl.DataFrame, schema: dict = ARCHIVE_POSTS_SCHEMA) -> None:
+    """Archive readers give the contract plus ``parse_error``; the mapping alone, the contract."""
+    assert list(df.schema.items()) == list(schema.items())
 
 
 SUBMISSION = {
@@ -135,6 +136,26 @@ def test_malformed_lines_become_idless_rows_not_lost(tmp_path):
     assert df["post_id"].to_list()[:2] == ["c1", "c2"]
     assert df["post_id"][2:].is_null().all()
     assert set(df["body"][2:].to_list()) == {"{not json", "[1, 2]"}
+    assert df["parse_error"][:2].is_null().all()
+    errors = dict(zip(df["body"][2:], df["parse_error"][2:], strict=True))
+    assert errors["{not json"].startswith("malformed JSON: Expecting property name")
+    assert errors["[1, 2]"] == "malformed JSON: a JSON list, not an object"
+
+
+def test_a_malformed_line_is_quarantined_as_malformed_json(tmp_path):
+    from tft_assets.ingest.posts import ingest_posts
+
+    path = tmp_path / "RC_broken.ndjson"
+    good = {**COMMENT, "created_utc": 1704200000}  # 2024-01-02 in New York
+    path.write_text(json.dumps(good) + "\n{not json\n")
+    res = ingest_posts(read_posts_file(path), ["2024-01-02"], author_salt="k")
+    assert res.partitions["2024-01-02"]["post_id"].to_list() == ["c1"]
+    q = res.quarantine["2024-01-02"]
+    assert q["reason"].to_list() == ["malformed JSON"]
+    assert q["detail"][0].startswith("Expecting property name")
+    assert json.loads(q["record"][0])["body"] == "{not json"
+    assert res.stats["quarantined[malformed JSON]"] == 1
+    assert "parse_error" not in res.partitions["2024-01-02"].columns
 
 
 def test_kaggle_csv(tmp_path):
@@ -493,6 +514,6 @@ def test_any_reddit_record_maps_without_error_and_keeps_every_row(records):
         schema=dict.fromkeys(REDDIT_JSON_FIELDS, pl.String),
     )
     out = reddit_json_to_contract(raw, source="archive:x")
-    _assert_contract(out)
+    _assert_contract(out, SOURCE_POSTS_SCHEMA)
     assert out.height == len(records)
     assert set(out["kind"].to_list()) <= {"submission", "comment"}

@@ -99,7 +99,9 @@ def archive_mapping_markdown() -> str:
         if col != "source"
     ]
     footer = (
-        "\n\nEvery format: `source` = `archive:<file name>`. Parquet already in contract form "
+        "\n\nEvery format: `source` = `archive:<file name>`; `parse_error` = null, except on an "
+        "NDJSON line that is not a JSON object (`malformed JSON: <the parser's message>`, with the "
+        "line as `body`: quarantined under that reason). Parquet already in contract form "
         "(`contract_parquet`): " + ARCHIVE_COLUMN_MAPPING["contract_parquet"]["*"] + "."
     )
     return "\n".join([header, sep, *rows]) + footer

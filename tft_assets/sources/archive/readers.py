@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tft_assets.schemas import SOURCE_POSTS_SCHEMA, empty_frame
+from tft_assets.schemas import ARCHIVE_POSTS_SCHEMA, conform, empty_frame
 from tft_assets.sources.archive.csv_layouts import map_csv, read_csv_text
 from tft_assets.sources.archive.formats import ArchiveFormat, Undated, detect_format
 from tft_assets.sources.columns import posts_contract
@@ -58,37 +58,47 @@ def default_kind_from_name(name: str) -> str:
     return "comment" if lowered.startswith("rc_") or "comment" in lowered else "submission"
 
 
-def _split_lines(block: bytes) -> tuple[list[bytes], list[str]]:
-    """``(lines that are JSON objects, every other non-blank line as text)``."""
+def _split_lines(block: bytes) -> tuple[list[bytes], list[str], list[str]]:
+    """``(lines that are JSON objects, every other non-blank line as text, why each failed)``."""
     good: list[bytes] = []
     bad: list[str] = []
+    errors: list[str] = []
     for line in block.split(b"\n"):
         if not line.strip():
             continue
         try:
             parsed = json.loads(line)
-        except ValueError:
-            parsed = None
+        except ValueError as exc:
+            parsed, error = None, str(exc)
+        else:
+            error = f"a JSON {type(parsed).__name__}, not an object"
         if isinstance(parsed, dict):
             good.append(line)
         else:
             bad.append(line.decode("utf-8", errors="replace"))
-    return good, bad
+            errors.append(f"malformed JSON: {error}"[:300])
+    return good, bad, errors
 
 
 def _parse_ndjson_block(block: bytes, stats: ArchiveStats) -> pl.DataFrame:
-    """Reddit fields of every line in ``block``; malformed lines become body-only rows."""
+    """Reddit fields of every line in ``block``; a malformed line becomes a row of its text
+    (``body``) and the parser's message (``parse_error``), for ingestion to quarantine."""
     try:
         return pl.read_ndjson(block, schema=_NDJSON_SCHEMA)
     except (pl.exceptions.ComputeError, pl.exceptions.PolarsError, ValueError):
         pass
-    good, bad = _split_lines(block)
+    good, bad, errors = _split_lines(block)
     stats.malformed_lines += len(bad)
     frames = []
     if good:
         frames.append(pl.read_ndjson(b"\n".join(good), schema=_NDJSON_SCHEMA))
     if bad:
-        frames.append(pl.DataFrame({"body": bad}, schema={"body": pl.String}))
+        frames.append(
+            pl.DataFrame(
+                {"body": bad, "parse_error": errors},
+                schema={"body": pl.String, "parse_error": pl.String},
+            )
+        )
     if not frames:
         return pl.DataFrame(schema=_NDJSON_SCHEMA)
     return pl.concat(frames, how="diagonal")
@@ -185,7 +195,8 @@ def iter_posts_file(
     subreddit: str | None = None,
     stats: ArchiveStats | None = None,
 ) -> Iterator[pl.DataFrame]:
-    """Stream an archive file as contract frames (:data:`SOURCE_POSTS_SCHEMA`, in order).
+    """Stream an archive file as contract frames (:data:`ARCHIVE_POSTS_SCHEMA`: the contract
+    and ``parse_error``), in order.
 
     NDJSON is decompressed and parsed block by block (at most ``batch_rows`` lines or about
     ``batch_bytes`` decompressed bytes at once), so memory stays bounded whatever the dump
@@ -208,7 +219,8 @@ def iter_posts_file(
         subreddit=subreddit,
         stats=stats,
     )
-    for frame in _READERS.get(fmt, _csv_frames)(read):
+    for raw in _READERS.get(fmt, _csv_frames)(read):
+        frame = conform(raw, ARCHIVE_POSTS_SCHEMA, keep_ground_truth=False)
         stats.rows += frame.height
         stats.batches += 1
         yield frame
@@ -224,5 +236,5 @@ def read_posts_file(
     """The whole file as one contract frame (convenience over :func:`iter_posts_file`)."""
     frames = list(iter_posts_file(path, undated=undated, subreddit=subreddit, stats=stats))
     if not frames:
-        return empty_frame(SOURCE_POSTS_SCHEMA)
+        return empty_frame(ARCHIVE_POSTS_SCHEMA)
     return pl.concat(frames, how="vertical")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tft_assets.schemas import SOURCE_POSTS_SCHEMA, empty_frame
+from tft_assets.schemas import ARCHIVE_POSTS_SCHEMA, empty_frame
 from tft_assets.sources.archive.formats import Undated, format_note
 from tft_assets.sources.archive.readers import DEFAULT_BATCH_ROWS, ArchiveStats, iter_posts_file
 from tft_assets.sources.base import Fetched
@@ -103,5 +103,5 @@ class ArchivePostsSource:
             frames.extend(read.frames)
             if (note := self._note(read, start, end)) is not None:
                 notes[path.name] = note
-        frame = pl.concat(frames, how="vertical") if frames else empty_frame(SOURCE_POSTS_SCHEMA)
+        frame = pl.concat(frames, how="vertical") if frames else empty_frame(ARCHIVE_POSTS_SCHEMA)
         return Fetched(frame=frame, notes=notes)
