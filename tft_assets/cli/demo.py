@@ -76,7 +76,12 @@ def run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from tft_assets.calendar import trading_days
-    from tft_assets.cli.runner import dagster_instance, materialize_range, stages
+    from tft_assets.cli.runner import (
+        dagster_instance,
+        materialize_range,
+        print_failed_checks,
+        stages,
+    )
     from tft_assets.definitions import build_definitions
     from tft_assets.settings import load_settings
 
@@ -135,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
         "rows": {a: n for r in results for a, n in r.rows.items()},
         "checks_passed": sum(v for r in results for v in r.checks.values()),
         "checks_failed": sorted(k for r in results for k, v in r.checks.items() if not v),
+        "check_reasons": {k: v for r in results for k, v in r.check_reasons.items()},
         "seconds": round(sum(r.seconds for r in results), 2),
         "runs": [r.run_id for r in results],
         "ranges": {a: [str(r.start), str(r.end)] for r in results for a in r.assets},
@@ -152,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"checks: {summary['checks_passed']} passed, {len(summary['checks_failed'])} failed {summary['checks_failed'] or ''}"
         )
+        print_failed_checks(summary["check_reasons"])
         if walk:
             print(walk_forward_line(walk))
         if backtest:

@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
 
     import dagster as dg
 
-    from tft_assets.cli.runner import dagster_instance, run_range
+    from tft_assets.cli.runner import dagster_instance, print_failed_checks, run_range
     from tft_assets.definitions import build_definitions
     from tft_assets.defs.ingestion.automation import ASSET_OF_KIND, inbox_run_config
     from tft_assets.ingest.inbox import import_window
@@ -62,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         "run_id": result.run_id,
     }
     summary["checks_failed"] = sorted(n for n, ok in result.checks.items() if not ok)
+    summary["check_reasons"] = result.check_reasons
     if args.json:
         print(json.dumps(summary))
     else:
@@ -71,4 +72,5 @@ def run(args: argparse.Namespace) -> int:
         )
         if summary["checks_failed"]:
             print(f"checks failed: {', '.join(summary['checks_failed'])}")
+            print_failed_checks(result.check_reasons)
     return 0

@@ -32,6 +32,8 @@ class StageResult:
     rows: dict[str, int] = field(default_factory=dict)
     checks: dict[str, bool] = field(default_factory=dict)
     metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: one line per failed check: what its metadata says (see :func:`check_reason`)
+    check_reasons: dict[str, str] = field(default_factory=dict)
 
 
 RangeOf = Callable[[str], "tuple[dt.date, dt.date] | None"]
@@ -133,6 +135,7 @@ def run_range(
         raise_on_error=False,
     )
     rows, meta = {}, {}
+    evaluations = check_evaluations(res)
     for event in res.get_asset_materialization_events():
         mat = event.event_specific_data.materialization
         name = mat.asset_key.to_user_string()
@@ -148,8 +151,9 @@ def run_range(
         end=end,
         error=None if res.success else failure_message(res),
         rows=rows,
-        checks={name: ev.passed for name, ev in check_evaluations(res).items()},
+        checks={name: ev.passed for name, ev in evaluations.items()},
         metadata=meta,
+        check_reasons={n: check_reason(ev) for n, ev in evaluations.items() if not ev.passed},
     )
 
 
@@ -160,6 +164,32 @@ def check_evaluations(result: Any) -> dict[str, Any]:
         for ev in result.all_events
         if ev.event_type_value == "ASSET_CHECK_EVALUATION"
     }
+
+
+#: Metadata too bulky for a one-line reason (tables, previews, plots).
+_BULKY_METADATA = ("preview", "table", "plot", "sample")
+
+
+def check_reason(evaluation: Any, width: int = 240) -> str:
+    """A failed check's metadata as one line (``key=value; ...``), tables left out, cut at
+    ``width`` characters: what a user needs to see why, without opening the UI."""
+    import json
+
+    parts = []
+    for key, value in evaluation.metadata.items():
+        if any(b in key for b in _BULKY_METADATA):
+            continue
+        v = _metadata_value(value)
+        text = v if isinstance(v, str) else json.dumps(v, default=str, separators=(",", ":"))
+        parts.append(f"{key}={text}")
+    line = "; ".join(parts) or "no metadata"
+    return line if len(line) <= width else line[: width - 3] + "..."
+
+
+def print_failed_checks(reasons: dict[str, str], file: Any = None) -> None:
+    """``check NAME failed: REASON``, one line each."""
+    for name in sorted(reasons):
+        print(f"  check {name} failed: {reasons[name]}", file=file)
 
 
 def dagster_instance(settings: Any | None = None) -> dg.DagsterInstance:

@@ -93,6 +93,23 @@ def test_import_prices_quarantines_each_bad_row_and_keeps_the_good(
                                  "non-positive or NaN price"]  # fmt: skip
 
 
+def test_import_prints_why_a_check_failed(settings, monkeypatch, tmp_path, capsys):
+    from tft_assets.cli import main
+
+    monkeypatch.setenv("TFT_START_DATE", "2024-01-01")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    src = tmp_path / "prices.csv"
+    days = ["2024-03-04", "2024-03-05", "2024-03-06", "2024-03-07", "2024-03-08"]
+    rows = [f"{d},AAPL,100,101,99,100.5,100.5,1000" for d in days]
+    rows.append("2024-03-04,MSFT,100,101,99,100.5,100.5,1000")  # then lost for 4 sessions
+    src.write_text("date,ticker,open,high,low,close,adj_close,volume\n" + "\n".join(rows) + "\n")
+    assert main(["import-prices", str(src)]) == 0
+    out = capsys.readouterr().out
+    assert "checks failed: check_raw_prices_coverage" in out
+    assert 'check check_raw_prices_coverage failed: ' in out and 'lost_tickers={"MSFT":4}' in out
+
+
 def test_inbox_sensor_launches_one_run_per_file_exactly_once(settings, instance, tmp_path):
     defs = build_definitions(dataclasses.replace(settings, start_date=day("2021-01-01")))
     sensor = defs.get_sensor_def("archive_inbox_sensor")
