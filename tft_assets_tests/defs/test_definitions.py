@@ -1,5 +1,6 @@
 """The code location loads fast, without heavy libraries, and validates."""
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -129,7 +130,7 @@ def test_each_area_returns_its_own_definitions(settings):
         "feature_sequences",
         "labels",
     }
-    monitoring = build_monitoring_definitions(settings)
+    monitoring = build_monitoring_definitions(dataclasses.replace(settings, mode="live"))
     assert monitoring.asset_checks and [s.name for s in monitoring.sensors] == [
         "freshness_checks_sensor"
     ]
