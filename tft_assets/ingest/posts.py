@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from tft_assets.ingest.privacy import hash_authors
-from tft_assets.ingest.results import IngestResult, split_checked_rows
+from tft_assets.ingest.results import BEFORE_FIRST_PARTITION, IngestResult, split_checked_rows
 from tft_assets.schemas import (
     ARCHIVE_POSTS_SCHEMA,
     PARSE_ERROR,
@@ -51,6 +51,7 @@ def ingest_posts(
     *,
     author_salt: str,
     max_text_chars: int = MAX_TEXT_CHARS,
+    first_partition: str | None = None,
 ) -> IngestResult:
     """Validate and split source posts into the given daily partitions.
 
@@ -59,6 +60,8 @@ def ingest_posts(
         partition_keys: ``YYYY-MM-DD`` keys of this run (America/New_York calendar days).
         author_salt: HMAC key for author hashes.
         max_text_chars: bodies or titles longer than this are quarantined as oversized.
+        first_partition: the asset's first partition key: a post dated before it can never be
+            stored, and is quarantined as ``before the first partition`` (not silently left out).
 
     Returns:
         :class:`IngestResult` whose partitions have :data:`RAW_POSTS_SCHEMA` (+ ``gt_*``), sorted
@@ -84,6 +87,8 @@ def ingest_posts(
         .then(pl.lit("missing post_id"))
         .when(pl.col("created_utc").is_null())
         .then(pl.lit("missing or unparsable created_utc"))
+        .when(pl.col("_partition") < (first_partition or ""))
+        .then(pl.lit(BEFORE_FIRST_PARTITION) + pl.col("_partition"))
         .when(~pl.col("_partition").is_in(list(key_set)))
         .then(pl.lit("created_utc outside the run's partitions: ") + pl.col("_partition"))
         .when(text_len > max_text_chars)

@@ -10,12 +10,15 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from tft_assets.ingest.results import IngestResult, split_checked_rows
+from tft_assets.ingest.results import BEFORE_FIRST_PARTITION, IngestResult, split_checked_rows
 from tft_assets.schemas import RAW_PRICES_SCHEMA, SOURCE_PRICES_SCHEMA, conform
 
 
 def ingest_prices(
-    source_rows: pl.DataFrame, partition_keys: Sequence[str], trading_days: Sequence[str]
+    source_rows: pl.DataFrame,
+    partition_keys: Sequence[str],
+    trading_days: Sequence[str],
+    first_partition: str | None = None,
 ) -> IngestResult:
     """Validate bars and split them into the given daily partitions.
 
@@ -23,6 +26,8 @@ def ingest_prices(
         source_rows: rows in :data:`SOURCE_PRICES_SCHEMA` (``gt_*`` kept).
         partition_keys: ``YYYY-MM-DD`` keys of this run.
         trading_days: the NYSE sessions among ``partition_keys``.
+        first_partition: the asset's first partition key: a row dated before it can never be
+            stored, and is quarantined as ``before the first partition`` (not silently left out).
 
     Rejects (reason per row): missing ticker/date, a NaN, infinite or non-positive price,
     ``high < low``, open/close outside ``[low, high]``, negative volume, a repeated
@@ -47,6 +52,8 @@ def ingest_prices(
     reason = (
         pl.when(pl.col("ticker").is_null() | (pl.col("ticker") == "") | pl.col("date").is_null())
         .then(pl.lit("missing ticker or date"))
+        .when(pl.col("_partition") < (first_partition or ""))
+        .then(pl.lit(BEFORE_FIRST_PARTITION) + pl.col("_partition"))
         .when(~pl.col("_partition").is_in(keys))
         .then(pl.lit("date outside the run's partitions: ") + pl.col("_partition"))
         .when(~pl.col("_partition").is_in(list(sessions)))

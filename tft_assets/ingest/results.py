@@ -23,6 +23,11 @@ from tft_assets.schemas import QUARANTINE_SCHEMA, empty_frame, ground_truth_colu
 REASON_SEPARATOR = ": "
 
 
+#: Reason of a row dated before the asset's first partition (``TFT_START_DATE``): it can never be
+#: stored, so it is quarantined rather than left out of the import.
+BEFORE_FIRST_PARTITION = "before the first partition (TFT_START_DATE)" + REASON_SEPARATOR
+
+
 def reason_category(messages: pl.Expr) -> pl.Expr:
     return messages.str.splitn(REASON_SEPARATOR, 2).struct.field("field_0")
 

@@ -93,6 +93,30 @@ def test_import_prices_quarantines_each_bad_row_and_keeps_the_good(
                                  "non-positive or NaN price"]  # fmt: skip
 
 
+def test_rows_before_the_first_partition_are_quarantined_not_dropped(
+    settings, monkeypatch, tmp_path, capsys
+):
+    from tft_assets.cli import main
+    from tft_assets.lake.query import query
+
+    monkeypatch.setenv("TFT_START_DATE", "2024-01-01")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    src = tmp_path / "prices.csv"
+    days = ["2023-12-28", "2023-12-29", "2024-01-02", "2024-01-03"]
+    src.write_text(
+        "date,ticker,open,high,low,close,adj_close,volume\n"
+        + "".join(f"{d},AAPL,100,101,99,100.5,100.5,1000\n" for d in days)
+    )
+    assert main(["import-prices", str(src)]) == 0
+    assert "2 rows into raw_prices 2024-01-01..2024-01-03, 2 quarantined" in capsys.readouterr().out
+    q = query(settings.lake_url, "SELECT reason, detail FROM quarantine ORDER BY detail")
+    assert q.rows() == [
+        ("before the first partition (TFT_START_DATE)", "2023-12-28"),
+        ("before the first partition (TFT_START_DATE)", "2023-12-29"),
+    ]
+
+
 def test_import_prints_why_a_check_failed(settings, monkeypatch, tmp_path, capsys):
     from tft_assets.cli import main
 
@@ -107,7 +131,7 @@ def test_import_prints_why_a_check_failed(settings, monkeypatch, tmp_path, capsy
     assert main(["import-prices", str(src)]) == 0
     out = capsys.readouterr().out
     assert "checks failed: check_raw_prices_coverage" in out
-    assert 'check check_raw_prices_coverage failed: ' in out and 'lost_tickers={"MSFT":4}' in out
+    assert "check check_raw_prices_coverage failed: " in out and 'lost_tickers={"MSFT":4}' in out
 
 
 def test_inbox_sensor_launches_one_run_per_file_exactly_once(settings, instance, tmp_path):

@@ -61,12 +61,22 @@ def _run_metadata(
     return meta
 
 
+def _before_first(start, keys: list[str], first_key: str | None):
+    """An import that fills the first partition reads the file from its beginning, so that the
+    rows dated before that partition reach the quarantine with their reason; any other run
+    reads its own window (``start``)."""
+    if first_key is None or keys[0] != first_key:
+        return start
+    return start.replace(year=1970, month=1, day=1)
+
+
 def build_ingestion_assets(
     partitions: dg.PartitionsDefinition,
     posts_pool: str | None = None,
     prices_pool: str | None = None,
 ) -> list[dg.AssetsDefinition]:
     """The two ingestion assets on ``partitions`` (built here so the start date is configurable)."""
+    first_key = partitions.get_first_partition_key()
 
     @dg.asset(
         **daily_asset_options(partitions, INGESTION_GROUP, OWNERS, "bronze", "posts"),
@@ -84,15 +94,17 @@ def build_ingestion_assets(
     ) -> Iterator[dg.Output | dg.AssetCheckResult]:
         keys = list(context.partition_keys)
         start, end = utc_window(keys)
-        if config.archive_files:  # undated rows go on, to the quarantine
-            from tft_assets.sources.archive import ArchivePostsSource
+        if config.archive_files:  # undated rows, and rows before the first partition, go on to
+            from tft_assets.sources.archive import ArchivePostsSource  # the quarantine
 
             fetched = ArchivePostsSource(config.archive_files, keep_undated=True).fetch_posts(
-                start, end
+                _before_first(start, keys, first_key), end
             )
         else:
             fetched = posts.fetch_posts(start, end)
-        result = ingest_posts(fetched.frame, keys, author_salt=privacy.salt(context.log))
+        result = ingest_posts(
+            fetched.frame, keys, author_salt=privacy.salt(context.log), first_partition=first_key
+        )
         q_rows = lake.write_quarantine("raw_posts", result.quarantine)
         context.log.info(f"raw_posts {keys[0]}..{keys[-1]}: {result.stats}")
         yield dg.Output(result.partitions, metadata=_run_metadata(result, fetched.notes, q_rows))
@@ -114,11 +126,13 @@ def build_ingestion_assets(
         keys = list(context.partition_keys)
         days = [dt.date.fromisoformat(k) for k in keys]
         sessions = [d.isoformat() for d in trading_days(days[0], days[-1])]
-        if config.price_files:  # every ticker of these files
-            prices = FilePricesResource(paths=config.price_files)
-        fetched = prices.fetch_prices(days[0], days[-1]) if sessions else None
+        first = days[0]
+        if config.price_files:  # every ticker of these files, rows before the first partition
+            prices = FilePricesResource(paths=config.price_files)  # included (to the quarantine)
+            first = _before_first(first, keys, first_key)
+        fetched = prices.fetch_prices(first, days[-1]) if sessions else None
         frame = fetched.frame if fetched is not None else pl.DataFrame()
-        result = ingest_prices(frame, keys, sessions)
+        result = ingest_prices(frame, keys, sessions, first_partition=first_key)
         q_rows = lake.write_quarantine("raw_prices", result.quarantine)
         meta = _run_metadata(result, fetched.notes if fetched else {}, q_rows)
         non_sessions = sorted(set(keys) - set(sessions))
