@@ -13,9 +13,7 @@ DAYS = [(dt.date(2024, 1, 2) + dt.timedelta(days=i)).isoformat() for i in range(
 
 
 def _frames(drop: set[tuple[str, str]]) -> dict[str, pl.DataFrame]:
-    return {
-        d: pl.DataFrame({"ticker": [t for t in WATCHLIST if (d, t) not in drop]}) for d in DAYS
-    }
+    return {d: pl.DataFrame({"ticker": [t for t in WATCHLIST if (d, t) not in drop]}) for d in DAYS}
 
 
 def _coverage(drop: set[tuple[str, str]], sessions: list[str] = DAYS):
