@@ -11,6 +11,7 @@ import sys
 #: Topic modules that add sub-commands (``tft_assets.cli.<name>.register``).
 COMMAND_MODULES: tuple[str, ...] = (
     "demo",
+    "pipeline",
     "sql",
     "imports",
     "posts",

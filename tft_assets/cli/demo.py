@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import json
-import sys
 
 DEFAULT_DEMO_START = "2022-10-01"
 DEFAULT_DEMO_END = "2024-06-30"
@@ -72,17 +70,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import warnings
 
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from tft_assets.calendar import trading_days
-    from tft_assets.cli.runner import (
-        dagster_instance,
-        materialize_range,
-        print_failed_checks,
-        stages,
-    )
-    from tft_assets.definitions import build_definitions
+    from tft_assets.cli.pipeline import execute, report
     from tft_assets.settings import load_settings
 
     if args.end < args.start:
@@ -101,80 +90,22 @@ def run(args: argparse.Namespace) -> int:
         else base.demo_signal_strength,
         backtest_window_sessions=len(trading_days(args.start, args.end)),
     )
-    defs = build_definitions(settings)
-    instance = dagster_instance(settings)
-    err = Console(stderr=True)
     range_of = demo_ranges(args.start, args.end, args.warmup_days, settings.horizon_days)
-    plan = stages(defs, args.start, args.end, range_of)
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} stages"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=args.json,
-    ) as progress:
-        task = progress.add_task(f"demo {args.start}..{args.end}", total=len(plan))
-
-        def on_stage(stage):
-            progress.update(
-                task,
-                advance=1,
-                description=f"{', '.join(stage.assets)} {'ok' if stage.success else 'FAILED'}",
-            )
-
-        results = materialize_range(defs, args.start, args.end, instance, on_stage, range_of)
-
-    ok = all(r.success for r in results) and len(results) == len(plan)
-    walk = walk_forward(settings, args.start, args.end) if ok else None
-    backtest = backtest_summary(settings, args.end) if ok else None
-    summary = {
-        "success": ok,
-        "start": args.start.isoformat(),
-        "end": args.end.isoformat(),
+    outcome = execute(settings, args.start, args.end, range_of, "demo", quiet=args.json)
+    walk = walk_forward(settings, args.start, args.end) if outcome.ok else None
+    backtest = backtest_summary(settings, args.end) if outcome.ok else None
+    extra = {
         "seed": settings.demo_seed,
         "tickers": settings.demo_tickers,
         "signal_strength": settings.demo_signal_strength,
-        "lake": settings.lake_url,
-        "dagster_home": str(settings.instance_dir),
-        "rows": {a: n for r in results for a, n in r.rows.items()},
-        "checks_passed": sum(v for r in results for v in r.checks.values()),
-        "checks_failed": sorted(k for r in results for k, v in r.checks.items() if not v),
-        "check_reasons": {k: v for r in results for k, v in r.check_reasons.items()},
-        "seconds": round(sum(r.seconds for r in results), 2),
-        "runs": [r.run_id for r in results],
-        "ranges": {a: [str(r.start), str(r.end)] for r in results for a in r.assets},
-        "walk_forward": walk,
-        "backtest": backtest,
     }
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        for r in results:
-            for a in r.assets:
-                print(
-                    f"{a:20s} {r.start}..{r.end} {r.rows.get(a, 0):>10,d} rows {r.seconds:7.1f}s  run {r.run_id[:8]}"
-                )
-        print(
-            f"checks: {summary['checks_passed']} passed, {len(summary['checks_failed'])} failed {summary['checks_failed'] or ''}"
-        )
-        print_failed_checks(summary["check_reasons"])
-        if walk:
-            print(walk_forward_line(walk))
-        if backtest:
-            print(backtest_line(backtest))
-        print(f"lake: {settings.lake_url}   open the UI with `make dev` (http://127.0.0.1:3000)")
-    if not ok:
-        failed = next((r for r in results if not r.success), None)
-        why = f"{failed.error} (run {failed.run_id})" if failed else "no stage ran"
-        print(f"tft-trader demo: failed: {why}", file=sys.stderr)
-        return 1
-    return 0
+    return report("demo", settings, args.start, args.end, outcome, walk, backtest, extra, args.json)
 
 
-def walk_forward(settings, start: dt.date, end: dt.date) -> dict | None:
+def walk_forward(settings, start: dt.date, end: dt.date, oracle: bool = True) -> dict | None:
     """The walk-forward summary of the stored predictions of ``start..end`` (see
-    :func:`tft_assets.models.evaluation.walk_forward_summary`), with the demo world's oracle."""
+    :func:`tft_assets.models.evaluation.walk_forward_summary`), with the demo world's oracle
+    when ``oracle``."""
     from tft_assets.lake.storage import list_partitions, read_partitions
     from tft_assets.models.evaluation import walk_forward_summary
     from tft_assets.sources.demo import DemoWorld, DemoWorldConfig
@@ -203,7 +134,7 @@ def walk_forward(settings, start: dt.date, end: dt.date) -> dict | None:
         read("labels"),
         settings.horizon_days,
         momentum=read("feature_snapshots", ["ticker", "date", "ret_20d"]),
-        oracle=world.oracle_frame(start, end),
+        oracle=world.oracle_frame(start, end) if oracle else None,
     )
 
 
