@@ -50,3 +50,12 @@ def test_a_lost_ticker_fails() -> None:
 def test_non_sessions_are_not_counted() -> None:
     result = _coverage({(d, t) for d in DAYS[:10] for t in WATCHLIST}, sessions=DAYS[10:])
     assert result.passed and result.metadata["sessions"].value == 50
+
+
+def test_a_listing_that_starts_inside_the_run_is_not_missing_before_it() -> None:
+    ipo = {(d, t) for d in DAYS[:30] for t in WATCHLIST[:5]}  # five tickers list on DAYS[30]
+    result = _coverage(ipo)
+    assert result.passed and result.metadata["missing_bars"].value == 0
+    # but a listed ticker that then stops is lost
+    stops = ipo | {(d, "T01") for d in DAYS[-5:]}
+    assert not _coverage(stops).passed

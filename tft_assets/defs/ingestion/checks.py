@@ -70,7 +70,7 @@ RAW_PRICES_CHECKS = [
         CHECK_RAW_PRICES_COVERAGE,
         asset="raw_prices",
         blocking=False,
-        description="No outage and no lost ticker: no session misses more than "
+        description="No outage and no lost ticker: from each ticker's first bar on, no session misses more than "
         f"{MAX_SESSION_MISSING:.0%} of the watchlist's bars, and no ticker misses more than "
         f"{MAX_TICKER_MISSING:.0%} of the run's sessions (at least {MIN_TICKER_GAPS} of them). An "
         "isolated missing bar (a halt) is listed in the metadata, not a failure.",
@@ -154,13 +154,20 @@ def raw_posts_checks(frames: dict[str, pl.DataFrame]) -> Iterator[dg.AssetCheckR
 def coverage_result(
     frames: dict[str, pl.DataFrame], watchlist: list[str], sessions: set[str]
 ) -> dg.AssetCheckResult:
-    """Outages and lost tickers fail (warning); isolated gaps are reported."""
+    """Outages and lost tickers fail (warning); isolated gaps are reported. A ticker is expected
+    from its first bar in the run on (a listing that starts inside the run, such as an IPO, is not
+    missing before it starts); a ticker without any bar is expected on every session."""
     expected = set(watchlist)
     days = sorted(k for k in frames if k in sessions)
+    present = {k: set(frames[k].get_column("ticker").to_list()) if frames[k].height else set()
+               for k in days}  # fmt: skip
+    first_bar: dict[str, str] = {}
+    for k in days:
+        for t in present[k] - first_bar.keys():
+            first_bar[t] = k
     missing = {
-        k: sorted(expected - set(frames[k].get_column("ticker").to_list() if frames[k].height else []))
-        for k in days
-    }  # fmt: skip
+        k: sorted(t for t in expected - present[k] if first_bar.get(t, k) <= k) for k in days
+    }
     outages = {
         k: len(m) for k, m in missing.items() if len(m) > MAX_SESSION_MISSING * len(expected)
     }
