@@ -82,3 +82,23 @@ def test_labels_wait_for_future_prices(settings, instance, lake_with_inputs):
     assert (
         line.startswith("labels: ") and "labels of 2024-03-20 need prices 5 sessions later" in line
     )
+
+
+def test_a_ticker_without_a_bar_at_d_plus_h_has_an_unknown_label(
+    settings, instance, lake_with_inputs
+):
+    """The end of one ticker's history (delisted, or its file ends): null outcome, named in the
+    metadata; the partition still succeeds because the other tickers' D+h bars exist."""
+    path = partition_path(settings.lake_url, "raw_prices", "2024-03-08")  # D+5 of 2024-03-01
+    bars = pl.read_parquet(str(path))
+    gone = sorted(bars["ticker"].to_list())[0]
+    bars.filter(pl.col("ticker") != gone).write_parquet(str(path))
+    res = materialize(lake_with_inputs, ["labels"], "2024-03-01", None, instance)
+    assert res.success
+    labels = read_partitions(settings.lake_url, "labels", ["2024-03-01"])
+    row = labels.filter(pl.col("ticker") == gone)
+    assert row["fwd_return"].is_null().all() and row["label_up"].is_null().all()
+    assert labels.filter(pl.col("ticker") != gone)["fwd_return"].null_count() == 0
+    meta = res.asset_materializations_for_node("labels")[0].metadata
+    assert meta["unknown_outcomes"].value == 1
+    assert meta["unknown_outcome_tickers"].value == [gone]

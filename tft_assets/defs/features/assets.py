@@ -153,7 +153,11 @@ def build_feature_assets(partitions: dg.PartitionsDefinition, horizon_days: int)
         check_specs=checks.LABEL_CHECKS,
         automation_condition=dg.AutomationCondition.eager(),
         description=f"Forward return from close D to close D+{horizon_days} sessions and its sign. A label "
-        "is known only from D+h on: the partition fails with a clear message until those prices exist.",
+        "is known only from D+h on: the partition fails with a clear message until prices of session "
+        "D+h exist. A ticker without a bar at D+h while others have one (halted, delisted, or past the "
+        "end of its imported file) gets a null fwd_return and label_up: its outcome is unknown, not "
+        "zero; the metadata counts and names them (`unknown_outcomes`), and the models skip them. "
+        "Rematerialise the partition when its prices arrive later.",
     )
     def labels(context: dg.AssetExecutionContext, lake: LakeResource) -> Iterator:
         keys = list(context.partition_keys)
@@ -173,8 +177,19 @@ def build_feature_assets(partitions: dg.PartitionsDefinition, horizon_days: int)
             "row_count": dg.MetadataValue.int(all_rows.height),
             "horizon_sessions": horizon_days,
             "share_up": round(float(all_rows["label_up"].mean()), 4) if all_rows.height else None,
+            **_unknown_outcomes(all_rows),
         }
         yield dg.Output(frames, metadata=meta)
         yield from checks.label_checks(frames)
 
     return [feature_snapshots, feature_sequences, labels]
+
+
+def _unknown_outcomes(rows: pl.DataFrame) -> dict:
+    """How many labels have no outcome (no bar at D+h for that ticker), and whose."""
+    unknown = rows.filter(pl.col("fwd_return").is_null())
+    tickers = sorted(unknown["ticker"].unique().to_list()) if unknown.height else []
+    return {
+        "unknown_outcomes": dg.MetadataValue.int(unknown.height),
+        "unknown_outcome_tickers": dg.MetadataValue.json(tickers[:50]),
+    }
