@@ -11,8 +11,10 @@ from tft_assets.settings import Settings, load_settings
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
-    """Every asset, check, job, schedule, sensor and resource for ``settings`` (env by default)."""
+    """Every asset, check, job, schedule, sensor and resource for ``settings`` (env by default),
+    with the executor of ``TFT_EXECUTOR`` (Dagster's default when unset)."""
     from tft_assets.defs.environment import build_resource_definitions
+    from tft_assets.defs.executors import build_executor
     from tft_assets.defs.features import build_features_definitions
     from tft_assets.defs.ingestion import build_ingestion_definitions
     from tft_assets.defs.models import build_models_definitions
@@ -33,7 +35,11 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     with warnings.catch_warnings():
         # backfill_policy is marked beta; single-run backfills are a deliberate choice here.
         warnings.simplefilter("ignore", dg.BetaWarning)
-        return dg.Definitions.merge(*(area(settings) for area in areas))
+        merged = dg.Definitions.merge(*(area(settings) for area in areas))
+    executor = build_executor(settings)
+    if executor is None:  # Dagster's default: no server, no broker
+        return merged
+    return dg.Definitions.merge(merged, dg.Definitions(executor=executor))
 
 
 @dg.definitions

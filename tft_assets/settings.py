@@ -25,12 +25,23 @@ MARKET_TIMEZONE = "America/New_York"
 #: ``live``: schedules, the freshness sensor and the retention schedule on, live Reddit in its
 #: ``reddit_api`` pool.
 MODES = ("demo", "live")
+#: Executors of every job (``TFT_EXECUTOR``). ``default``: Dagster's own (one process per step
+#: for launched runs, in-process for ``materialize()``); ``in_process``; ``multiprocess``;
+#: ``celery``: steps run on dagster-celery workers through a broker (deploy/celery.yaml).
+EXECUTORS = ("default", "in_process", "multiprocess", "celery")
+#: Broker and result backend of the Celery executor unless TFT_CELERY_*_URL say otherwise.
+DEFAULT_CELERY_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_CELERY_QUEUE = "dagster"
 
 #: Environment variables understood by the project (name -> what it sets).
 ENV_VARS: dict[str, str] = {
     "TFT_MODE": "deployment mode: demo (default; historical partitions, schedules and SLA sensors off) or live (schedules, freshness and retention on)",
     "TFT_DATA_DIR": "root of all generated state: lake, MLflow store and artifacts, archive inbox (default data/)",
-    "TFT_LAKE_URL": "lake base URL, any fsspec URL such as s3://bucket/lake (default $TFT_DATA_DIR/lake)",
+    "TFT_LAKE_URL": "lake base URL, any fsspec URL such as s3://bucket/lake (default $TFT_DATA_DIR/lake); "
+    "an s3:// lake takes its endpoint and credentials from the standard AWS environment, read by "
+    "botocore/s3fs: AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_S3) for MinIO/Ceph/LocalStack, "
+    "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (secrets, never logged), AWS_SESSION_TOKEN, "
+    "AWS_DEFAULT_REGION, or a profile / instance role",
     "TFT_START_DATE": "first daily partition, YYYY-MM-DD (default 2020-01-01)",
     "TFT_POSTS_SOURCE": "posts source: demo | reddit | archive (default demo)",
     "TFT_PRICES_SOURCE": "prices source: demo | yahoo | files (default demo)",
@@ -55,6 +66,10 @@ ENV_VARS: dict[str, str] = {
     "TFT_TUNING_TIMEOUT_S": "time limit of one tuning partition in seconds (default 600)",
     "TFT_BACKTEST_WINDOW_SESSIONS": "decision sessions a backtests partition spans (default 252)",
     "TFT_SIGNAL_WEBHOOK_URL": "Slack-compatible webhook for new signals (unset: no notifications; a secret, never logged)",
+    "TFT_EXECUTOR": "executor of every job: default (Dagster's own: a process per step for launched runs, in-process for materialize()) | in_process | multiprocess | celery (steps on dagster-celery workers; see deploy/celery.yaml)",
+    "TFT_CELERY_BROKER_URL": f"Celery broker of TFT_EXECUTOR=celery (default {DEFAULT_CELERY_URL}) and of the workers (deploy/celery.yaml, which needs it set); may hold a password: read at run time, never stored",
+    "TFT_CELERY_BACKEND_URL": f"Celery result backend of TFT_EXECUTOR=celery (default {DEFAULT_CELERY_URL}) and of the workers (deploy/celery.yaml, which needs it set)",
+    "TFT_CELERY_QUEUE": f"Celery queue the steps are sent to; start the workers with -q of the same name (default {DEFAULT_CELERY_QUEUE})",
     "MLFLOW_TRACKING_URI": "MLflow tracking server (default sqlite:///$TFT_DATA_DIR/mlflow.db)",
     "DAGSTER_HOME": "Dagster instance directory (dagster.yaml); `make dev` sets it to .dagster_home",
 }
@@ -115,10 +130,17 @@ class Settings:
     author_salt_set: bool = False
     reddit_login_set: tuple[bool, bool] = (False, False)
     dagster_home: Path | None = None
+    executor: str = "default"
+    #: Whether TFT_CELERY_BROKER_URL / TFT_CELERY_BACKEND_URL are set (the values may hold a
+    #: password: Dagster reads them at run time; unset means DEFAULT_CELERY_URL).
+    celery_urls_set: tuple[bool, bool] = (False, False)
+    celery_queue: str = DEFAULT_CELERY_QUEUE
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"TFT_MODE={self.mode!r} is not one of {', '.join(MODES)}")
+        if self.executor not in EXECUTORS:
+            raise ValueError(f"TFT_EXECUTOR={self.executor!r} is not one of {', '.join(EXECUTORS)}")
         if not self.mlflow_tracking_uri:
             uri = f"sqlite:///{(self.data_dir / 'mlflow.db').resolve()}"
             object.__setattr__(self, "mlflow_tracking_uri", uri)
@@ -180,6 +202,12 @@ def load_settings() -> Settings:
         backtest_window_sessions=int(_env("TFT_BACKTEST_WINDOW_SESSIONS", "252")),
         author_salt_set=bool(_env("TFT_AUTHOR_SALT", "")),
         reddit_login_set=(bool(_env("REDDIT_USERNAME", "")), bool(_env("REDDIT_PASSWORD", ""))),
+        executor=_env("TFT_EXECUTOR", "default").lower(),
+        celery_urls_set=(
+            bool(_env("TFT_CELERY_BROKER_URL", "")),
+            bool(_env("TFT_CELERY_BACKEND_URL", "")),
+        ),
+        celery_queue=_env("TFT_CELERY_QUEUE", DEFAULT_CELERY_QUEUE),
         dagster_home=Path(home).expanduser().resolve()
         if (home := _env("DAGSTER_HOME", ""))
         else None,

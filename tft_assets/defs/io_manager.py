@@ -7,6 +7,14 @@ Outputs
     Every file is written atomically (see :mod:`tft_assets.lake.storage`); metadata carries row
     counts and SHA-256 checksums of the bytes written.
 
+Lake URLs
+    A local path or an object-store URL such as ``s3://bucket/prefix`` (s3fs). The endpoint and
+    credentials of S3 come from the environment (``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``,
+    ``AWS_SECRET_ACCESS_KEY``, ... as botocore reads them), never from this resource's config, so
+    no secret is stored in the run config, logged or written into metadata (which carries the
+    ``s3://`` paths only). On S3 a partition is one object uploaded whole, so it is absent or
+    complete, never partial: S3 has no rename, and no temporary keys are written.
+
 Inputs
     * one upstream partition: the ``pl.DataFrame``
     * several upstream partitions (a range run, or a ``TimeWindowPartitionMapping`` window): by
@@ -24,7 +32,7 @@ import polars as pl
 from pydantic import Field
 from upath import UPath
 
-from tft_assets.lake.storage import atomic_write_parquet, read_partition
+from tft_assets.lake.storage import atomic_write_parquet, is_local, lake_path, read_partition
 
 
 class _PolarsParquetUPathIOManager(dg.UPathIOManager):
@@ -37,6 +45,12 @@ class _PolarsParquetUPathIOManager(dg.UPathIOManager):
         from dagster._core.storage.upath_io_manager import escape_dotdot_segments
 
         return super().make_safe_partition_path(base_path, escape_dotdot_segments(partition))
+
+    def make_directory(self, path: UPath) -> None:
+        # Object stores have no folders (and s3fs's mkdir of a missing bucket would create it,
+        # hiding a mistyped TFT_LAKE_URL): only local lakes need one.
+        if is_local(path):
+            super().make_directory(path)
 
     def dump_to_path(self, context: dg.OutputContext, obj: pl.DataFrame, path: UPath) -> None:
         if not isinstance(obj, pl.DataFrame):
@@ -120,4 +134,4 @@ class PolarsParquetIOManager(dg.ConfigurableIOManagerFactory):
     )
 
     def create_io_manager(self, context: dg.InitResourceContext) -> _PolarsParquetUPathIOManager:
-        return _PolarsParquetUPathIOManager(base_path=UPath(self.base_url))
+        return _PolarsParquetUPathIOManager(base_path=lake_path(self.base_url))

@@ -1,7 +1,11 @@
 """DuckDB over the lake: one view per asset (and ``quarantine``), then plain SQL.
 
-Local lakes are read directly; remote lakes (s3://, gs://) go through DuckDB's httpfs/fsspec
-support, registered from the lake's fsspec filesystem.
+Local lakes are read directly. Remote lakes (``s3://bucket/prefix``, gs://, ...) are read through
+the lake's own fsspec filesystem, registered with ``con.register_filesystem`` (the one the IO
+manager writes with, so the same environment configures both: ``AWS_ENDPOINT_URL``, credentials).
+DuckDB's httpfs extension is never used: it is downloaded at run time, which a machine without
+network access cannot do, so such connections are told not to auto-install extensions and fail
+fast instead of hanging on a download.
 """
 
 from __future__ import annotations
@@ -11,35 +15,43 @@ from typing import Any
 import polars as pl
 from upath import UPath
 
-from tft_assets.lake.storage import QUARANTINE_DIR, list_assets, list_partitions
+from tft_assets.lake.storage import (
+    QUARANTINE_DIR,
+    is_local,
+    lake_path,
+    list_assets,
+    list_partitions,
+)
 
 
 def _glob(base: UPath, *parts: str) -> str:
+    """A quoted SQL string literal: the glob of the Parquet files under ``base/parts``."""
     path = base.joinpath(*parts)
-    if getattr(base, "protocol", "") in ("", "file", "local"):
-        return f"{path.path}/*.parquet"
-    return f"{path}/*.parquet"
+    text = f"{path.path}/*.parquet" if is_local(base) else f"{path}/*.parquet"
+    return "'" + text.replace("'", "''") + "'"
 
 
 def connect(lake_url: str) -> Any:
     """An in-memory DuckDB connection with a view per asset in the lake at ``lake_url``."""
     import duckdb
 
-    base = UPath(lake_url)
-    con = duckdb.connect(":memory:")
-    if getattr(base, "protocol", "") not in ("", "file", "local"):
+    base = lake_path(lake_url)
+    if is_local(base):
+        con = duckdb.connect(":memory:")
+    else:
+        con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
         con.register_filesystem(base.fs)
     for asset in list_assets(base):
         if list_partitions(base, asset):
             con.execute(
-                f"CREATE VIEW \"{asset}\" AS SELECT * FROM read_parquet('{_glob(base, asset)}', "
+                f'CREATE VIEW "{asset}" AS SELECT * FROM read_parquet({_glob(base, asset)}, '
                 "union_by_name = true, filename = true)"
             )
     q = base / QUARANTINE_DIR
     if q.exists() and any(list_partitions(q, a) for a in list_assets(q)):
+        files = _glob(base, QUARANTINE_DIR, "*")
         con.execute(
-            f"CREATE VIEW quarantine AS SELECT * FROM read_parquet('{_glob(base, QUARANTINE_DIR, '*')}', "
-            "union_by_name = true)"
+            f"CREATE VIEW quarantine AS SELECT * FROM read_parquet({files}, union_by_name = true)"
         )
     return con
 

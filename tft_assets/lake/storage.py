@@ -5,12 +5,16 @@ Layout under the base URL ``<lake>``::
     <lake>/<asset>/<partition_key>.parquet            one file per asset partition
     <lake>/quarantine/<asset>/<partition_key>.parquet  rows rejected by validation, with reasons
 
-Writes are atomic: on local disks the frame is written to a hidden temporary file in the same
-directory and renamed over the target (``os.replace``), so a reader or a killed writer never
-sees a partial partition. (No fsync per file: a rename is atomic against process death, which
-is what parallel and killed runs need; an OS crash may lose the last writes, which a rerun of
-the idempotent partition restores.) On object stores (s3, gcs, az) an object only becomes visible when its
-upload completes, which gives the same guarantee.
+Writes are atomic: a partition is the whole old file, the whole new file, or (the first time)
+absent; never a partial file. See :func:`atomic_write_parquet` for how, on local disks (temp file
+and rename) and on object stores (one upload of the finished bytes; S3 has no rename).
+
+Object-store lakes (``s3://bucket/prefix``) take their endpoint and credentials from the
+environment the standard way (botocore reads ``AWS_ENDPOINT_URL``/``AWS_ENDPOINT_URL_S3``,
+``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, profiles, instance roles): nothing secret is
+passed here, so nothing secret can reach a path, a log line or metadata. Their directory listings
+are not cached (:func:`lake_path`): a long-lived process (a code server evaluating sensors) must
+see partitions that other processes wrote.
 
 Parquet bytes are deterministic for equal frames (fixed compression, no timestamps in the
 footer), so a re-materialised partition with equal inputs has an equal checksum.
@@ -31,14 +35,31 @@ QUARANTINE_DIR = "quarantine"
 PARQUET_COMPRESSION = "zstd"
 PARQUET_COMPRESSION_LEVEL = 3
 _LOCAL_PROTOCOLS = {"", "file", "local"}
+#: S3 uploads: an object under twice this size goes up in one PUT, a larger one as a multipart
+#: upload of parts this size (S3 wants parts of at least 5 MiB, the last one excepted).
+OBJECT_PART_BYTES = 64 * 2**20
 
 
-def _is_local(path: UPath) -> bool:
+def is_local(path: UPath) -> bool:
+    """Whether ``path`` is on a local disk (as opposed to an object store such as S3)."""
     return getattr(path, "protocol", "") in _LOCAL_PROTOCOLS
 
 
+def lake_path(url: str | UPath) -> UPath:
+    """The UPath of a lake location; object stores get a filesystem without a listings cache.
+
+    fsspec caches directory listings per filesystem instance for ever by default, and its
+    ``exists``/``info`` answer from a cached parent listing: a process that listed a folder
+    before another process wrote into it would call the new partition missing.
+    """
+    if isinstance(url, UPath):
+        return url
+    path = UPath(url)
+    return path if is_local(path) else UPath(url, use_listings_cache=False)
+
+
 def asset_dir(base: str | UPath, asset: str) -> UPath:
-    return UPath(base) / asset
+    return lake_path(base) / asset
 
 
 def partition_path(base: str | UPath, asset: str, partition_key: str) -> UPath:
@@ -60,25 +81,49 @@ def _parquet_bytes(frame: pl.DataFrame) -> bytes:
 
 
 def atomic_write_parquet(frame: pl.DataFrame, path: UPath) -> str:
-    """Write ``frame`` to ``path`` atomically; return the SHA-256 of the bytes written."""
+    """Write ``frame`` to ``path`` atomically; return the SHA-256 of the bytes written.
+
+    The whole Parquet file is encoded in memory first, so an encoder that fails half-way has
+    written nothing anywhere. Then:
+
+    * local disk: the bytes go to a hidden temporary file in the target's directory, which is
+      renamed over the target (``os.replace``), so a reader or a killed writer never sees a
+      partial partition. (No fsync per file: a rename is atomic against process death, which is
+      what parallel and killed runs need; an OS crash may lose the last writes, which a rerun of
+      the idempotent partition restores.)
+    * object stores: one upload call of the finished bytes (``fs.pipe_file``). S3 has no rename,
+      so there is no temporary key (and nothing for readers to skip): a PUT creates or replaces
+      the object only once its whole body has arrived, and a larger file goes up as a multipart
+      upload, which S3 publishes only on ``CompleteMultipartUpload``; s3fs aborts the upload when
+      a part fails, so no orphan parts are left either (a killed process cannot abort: its parts
+      stay invisible until the bucket's ``AbortIncompleteMultipartUpload`` lifecycle rule drops
+      them). A killed writer therefore leaves the old object or none. Never stream into ``path.open("wb")`` instead: fsspec's file objects
+      upload on ``__exit__`` even when the ``with`` block raised, publishing a truncated object.
+    """
     data = _parquet_bytes(frame)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if _is_local(path):
-        target = os.fspath(path.path if hasattr(path, "path") else path)
-        tmp = os.path.join(
-            os.path.dirname(target), f".{os.path.basename(target)}.{uuid.uuid4().hex}.tmp"
-        )
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, target)  # atomic: readers see the old file or the whole new one
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    else:
-        with path.open("wb") as fh:  # object stores publish on successful close
-            fh.write(data)
+    if is_local(path):
+        _replace_local_file(path, data)
+    elif getattr(path, "protocol", "") in ("s3", "s3a"):  # no mkdir: s3fs would make a bucket
+        path.fs.pipe_file(path.path, data, chunksize=OBJECT_PART_BYTES)
+    else:  # other fsspec stores (gcs, az, ...), some of which want their folders made
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.fs.pipe_file(path.path, data)
     return hashlib.sha256(data).hexdigest()
+
+
+def _replace_local_file(path: UPath, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    target = os.fspath(path.path if hasattr(path, "path") else path)
+    tmp = os.path.join(
+        os.path.dirname(target), f".{os.path.basename(target)}.{uuid.uuid4().hex}.tmp"
+    )
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)  # atomic: readers see the old file or the whole new one
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def file_checksum(path: UPath) -> str:
@@ -136,7 +181,7 @@ def list_partitions(base: str | UPath, asset: str) -> list[str]:
 
 def list_assets(base: str | UPath) -> list[str]:
     """Asset folders in the lake (excluding the quarantine folder)."""
-    b = UPath(base)
+    b = lake_path(base)
     if not b.exists():
         return []
     return sorted(
