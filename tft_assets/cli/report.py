@@ -6,6 +6,14 @@ import argparse
 import json
 
 
+#: Why these counts differ from the ``mention_count`` feature.
+MENTIONS_NOTE = (
+    "mentions here count quality posts per calendar day (America/New_York, the scored_posts "
+    "partitions); the mention_count feature of session D counts posts from the previous "
+    "session's 16:00 close to D's 16:00 close (the information cutoff), so the two differ"
+)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "quality-report", help="tier distribution, sentiment and top tickers of recent scored_posts"
@@ -60,4 +68,5 @@ def run(args: argparse.Namespace) -> int:
     print(tiers)
     if summary["top_tickers"]:
         print(pl.DataFrame(summary["top_tickers"]).rename({"mentions": "mentions (quality posts)"}))
+        print(MENTIONS_NOTE)
     return 0

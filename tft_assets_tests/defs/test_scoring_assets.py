@@ -59,6 +59,9 @@ def test_quality_report_cli(settings, instance, capsys):
         settings.lake_url, "scored_posts", ["2024-03-05", "2024-03-06"]
     ).height
     assert report["n_posts"] == expected == sum(report["tier_distribution"].values())
+    assert main(["quality-report", "--days", "2"]) == 0
+    # the table says which day its mention counts use, unlike the features' 16:00 sessions
+    assert "per calendar day" in capsys.readouterr().out
     assert main(["quality-report", "--days", "0"]) == 1
 
 
