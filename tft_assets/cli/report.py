@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-
 #: Why these counts differ from the ``mention_count`` feature.
 MENTIONS_NOTE = (
     "mentions here count quality posts per calendar day (America/New_York, the scored_posts "
