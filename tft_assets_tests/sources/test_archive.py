@@ -517,3 +517,13 @@ def test_any_reddit_record_maps_without_error_and_keeps_every_row(records):
     _assert_contract(out, SOURCE_POSTS_SCHEMA)
     assert out.height == len(records)
     assert set(out["kind"].to_list()) <= {"submission", "comment"}
+
+
+@pytest.mark.parametrize("name", ["junk.csv", "junk.ndjson", "junk.txt"])
+def test_a_binary_file_is_one_line_naming_the_file(tmp_path, name):
+    import random
+
+    path = tmp_path / name
+    path.write_bytes(bytes(random.Random(3).randrange(256) for _ in range(4000)) + b"\x00\n")
+    with pytest.raises(ValueError, match=rf"^{name}: line 1 is binary, not text"):
+        detect_format(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Literal
 
@@ -72,9 +73,19 @@ def _first_line(path: Path, limit_bytes: int = 1 << 16) -> bytes:
     return head.split(b"\n", 1)[0].strip().lstrip(b"\xef\xbb\xbf")
 
 
-def _csv_header(line: bytes) -> set[str]:
-    import csv
+def _looks_binary(line: bytes) -> bool:
+    """A NUL byte, undecodable UTF-8 or many control characters: not a text header."""
+    if b"\x00" in line:
+        return True
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r")
+    return controls > max(2, len(text) // 100)
 
+
+def _csv_header(line: bytes) -> set[str]:
     cells = next(csv.reader([line.decode("utf-8", errors="replace")]), [])
     return {c.strip().lower() for c in cells}
 
@@ -109,7 +120,15 @@ def detect_format(path: str | Path) -> ArchiveFormat:
     # An empty dump is still a dump; an empty CSV has no header to go by.
     if not line or line.startswith(b"{"):
         return "reddit_ndjson"
-    header = _csv_header(line)
+    if _looks_binary(line):
+        raise ValueError(
+            f"{path.name}: line 1 is binary, not text (a compressed or corrupt file? .gz and .zst "
+            "are read by their extension); expected Reddit NDJSON, a known CSV export or Parquet"
+        )
+    try:
+        header = _csv_header(line)
+    except csv.Error as exc:
+        raise ValueError(f"{path.name}: line 1 is not a CSV header ({exc})") from None
     fmt = csv_format(header)
     if fmt is None:
         raise ValueError(
