@@ -102,3 +102,27 @@ def test_a_ticker_without_a_bar_at_d_plus_h_has_an_unknown_label(
     meta = res.asset_materializations_for_node("labels")[0].metadata
     assert meta["unknown_outcomes"].value == 1
     assert meta["unknown_outcome_tickers"].value == [gone]
+
+
+def test_the_snapshot_page_has_pictures_once_per_run(settings, instance, lake_with_inputs):
+    import base64
+
+    res = materialize(
+        lake_with_inputs, ["feature_snapshots", "feature_lineage"], "2024-03-01", "2024-03-15",
+        instance,
+    )  # fmt: skip
+    assert res.success
+    [obs] = [
+        e.event_specific_data.asset_observation
+        for e in res.all_events
+        if e.event_type_value == "ASSET_OBSERVATION"
+    ]
+    assert obs.partition == "2024-03-15"  # the run's last session
+    meta = obs.metadata
+    for key in ("feature_distributions", "correlation_heatmap", "tickers_price_mentions_sentiment"):
+        md = meta[key].value
+        png = base64.b64decode(md.split("base64,", 1)[1].rstrip(")"))
+        assert png.startswith(b"\x89PNG") and len(png) > 5_000, key
+    assert "anomalies_2024-03-15" in meta
+    mats = res.asset_materializations_for_node("feature_snapshots")
+    assert all("feature_distributions" not in m.metadata for m in mats)  # not copied per day

@@ -14,6 +14,7 @@ import polars as pl
 
 from tft_assets.calendar import shift_trading_days
 from tft_assets.defs.features import checks
+from tft_assets.defs.features.pictures import pictures_observation
 from tft_assets.defs.metadata import md_table
 from tft_assets.defs.partitions import daily_asset_options
 from tft_assets.defs.resources import LakeResource
@@ -99,6 +100,10 @@ def build_feature_assets(partitions: dg.PartitionsDefinition, horizon_days: int)
                 meta["preview"] = md_table(
                     last.frame.select("ticker", "date", *checks.PREVIEW_FEATURES), max_rows=10
                 )
+        pictures = pictures_observation(frames, prices)
+        if pictures is not None:  # one event, not a copy per partition
+            context.log_event(pictures)
+            meta["pictures"] = f"observation of {pictures.partition}: {pictures.description}"
         yield dg.Output(frames, output_name="feature_snapshots", metadata=meta)
         yield dg.Output(
             lineage,
