@@ -149,8 +149,6 @@ def report(
     as_json: bool,
 ) -> int:
     """Print the summary (a table, or one JSON object); 1 when a stage failed, with why."""
-    from tft_assets.cli.demo import backtest_line, walk_forward_line
-
     results = outcome.results
     summary = {
         "success": outcome.ok,
@@ -172,7 +170,7 @@ def report(
     if as_json:
         print(json.dumps(summary))
     else:
-        _print_table(summary, results, walk, backtest, settings, walk_forward_line, backtest_line)
+        _print_table(summary, results, settings)
     if not outcome.ok:
         failed = next((r for r in results if not r.success), None)
         why = f"{failed.error} (run {failed.run_id})" if failed else "no stage ran"
@@ -181,7 +179,8 @@ def report(
     return 0
 
 
-def _print_table(summary, results, walk, backtest, settings, walk_line, backtest_line) -> None:
+def _print_table(summary: dict, results: list, settings) -> None:
+    from tft_assets.cli.demo import backtest_line, walk_forward_line
     from tft_assets.cli.runner import print_failed_checks
 
     for r in results:
@@ -193,8 +192,8 @@ def _print_table(summary, results, walk, backtest, settings, walk_line, backtest
     failed = summary["checks_failed"]
     print(f"checks: {summary['checks_passed']} passed, {len(failed)} failed {failed or ''}")
     print_failed_checks(summary["check_reasons"])
-    if walk:
-        print(walk_line(walk))
-    if backtest:
-        print(backtest_line(backtest))
+    if summary["walk_forward"]:
+        print(walk_forward_line(summary["walk_forward"]))
+    if summary["backtest"]:
+        print(backtest_line(summary["backtest"]))
     print(f"lake: {settings.lake_url}   open the UI with `make dev` (http://127.0.0.1:3000)")

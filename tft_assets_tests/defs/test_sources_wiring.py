@@ -65,16 +65,22 @@ def test_import_prices_cli_real_file(settings, monkeypatch, tmp_path, capsys):
     assert gme.item(0, "close") == pytest.approx(347.51, rel=1e-3)
 
 
+def _import_prices_csv(monkeypatch, tmp_path, csv_text: str, start: str = "2024-01-01") -> int:
+    """``tft-trader import-prices`` of ``csv_text`` into a fresh instance (first partition ``start``)."""
+    from tft_assets.cli import main
+
+    monkeypatch.setenv("TFT_START_DATE", start)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    src = tmp_path / "prices.csv"
+    src.write_text(csv_text)
+    return main(["import-prices", str(src)])
+
+
 def test_import_prices_quarantines_each_bad_row_and_keeps_the_good(
     settings, monkeypatch, tmp_path, capsys
 ):
-    from tft_assets.cli import main
-
-    monkeypatch.setenv("TFT_START_DATE", "2024-01-01")
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
-    (tmp_path / "home").mkdir()
-    src = tmp_path / "bad_prices.csv"
-    src.write_text(
+    text = (
         "date,ticker,open,high,low,close,adj_close,volume\n"
         "2024-03-04,AAPL,100,101,99,100.5,100.5,1000\n"
         "2024-03-04,,100,101,99,100.5,100.5,1000\n"  # no ticker
@@ -82,7 +88,7 @@ def test_import_prices_quarantines_each_bad_row_and_keeps_the_good(
         "2024-03-04,GME,100,99,101,100.5,100.5,1000\n"  # high < low
         "2024-03-04,AMC,100,101,99,100.5,100.5,-5\n"  # negative volume
     )
-    assert main(["import-prices", str(src)]) == 0
+    assert _import_prices_csv(monkeypatch, tmp_path, text) == 0
     assert "1 rows into raw_prices 2024-03-04..2024-03-04, 4 quarantined" in capsys.readouterr().out
     stored = read_partitions(settings.lake_url, "raw_prices", ["2024-03-04"])
     assert stored["ticker"].to_list() == ["AAPL"]
@@ -96,19 +102,13 @@ def test_import_prices_quarantines_each_bad_row_and_keeps_the_good(
 def test_rows_before_the_first_partition_are_quarantined_not_dropped(
     settings, monkeypatch, tmp_path, capsys
 ):
-    from tft_assets.cli import main
     from tft_assets.lake.query import query
 
-    monkeypatch.setenv("TFT_START_DATE", "2024-01-01")
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
-    (tmp_path / "home").mkdir()
-    src = tmp_path / "prices.csv"
     days = ["2023-12-28", "2023-12-29", "2024-01-02", "2024-01-03"]
-    src.write_text(
-        "date,ticker,open,high,low,close,adj_close,volume\n"
-        + "".join(f"{d},AAPL,100,101,99,100.5,100.5,1000\n" for d in days)
+    text = "date,ticker,open,high,low,close,adj_close,volume\n" + "".join(
+        f"{d},AAPL,100,101,99,100.5,100.5,1000\n" for d in days
     )
-    assert main(["import-prices", str(src)]) == 0
+    assert _import_prices_csv(monkeypatch, tmp_path, text) == 0
     assert "2 rows into raw_prices 2024-01-01..2024-01-03, 2 quarantined" in capsys.readouterr().out
     q = query(settings.lake_url, "SELECT reason, detail FROM quarantine ORDER BY detail")
     assert q.rows() == [
@@ -118,17 +118,11 @@ def test_rows_before_the_first_partition_are_quarantined_not_dropped(
 
 
 def test_import_prints_why_a_check_failed(settings, monkeypatch, tmp_path, capsys):
-    from tft_assets.cli import main
-
-    monkeypatch.setenv("TFT_START_DATE", "2024-01-01")
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
-    (tmp_path / "home").mkdir()
-    src = tmp_path / "prices.csv"
     days = ["2024-03-04", "2024-03-05", "2024-03-06", "2024-03-07", "2024-03-08"]
     rows = [f"{d},AAPL,100,101,99,100.5,100.5,1000" for d in days]
     rows.append("2024-03-04,MSFT,100,101,99,100.5,100.5,1000")  # then lost for 4 sessions
-    src.write_text("date,ticker,open,high,low,close,adj_close,volume\n" + "\n".join(rows) + "\n")
-    assert main(["import-prices", str(src)]) == 0
+    text = "date,ticker,open,high,low,close,adj_close,volume\n" + "\n".join(rows) + "\n"
+    assert _import_prices_csv(monkeypatch, tmp_path, text) == 0
     out = capsys.readouterr().out
     assert "checks failed: check_raw_prices_coverage" in out
     assert "check check_raw_prices_coverage failed: " in out and 'lost_tickers={"MSFT":4}' in out
