@@ -22,7 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tk.set_defaults(func=cmd_eval_tickers)
 
     se = ev_sub.add_parser(
-        "sentiment", help="accuracy/macro-F1 of the sentiment ensemble (columns text, label)"
+        "sentiment",
+        help="accuracy/macro-F1 of the sentiment ensemble and of each member (columns text, label)",
     )
     se.add_argument(
         "labels", help="CSV with columns text and label (bearish/neutral/bullish or a score)"
@@ -141,21 +142,22 @@ def cmd_eval_tickers(args: argparse.Namespace) -> int:
 
 
 def cmd_eval_sentiment(args: argparse.Namespace) -> int:
+    """Each member's scores (lexicon, the registered model alone) next to the ensemble's, and
+    the model's gate (its ensemble weight and what it was measured on), as one JSON line."""
     import polars as pl
 
-    from tft_assets.posts import score_sentiment
-    from tft_assets.posts.sentiment import classification_scores
+    from tft_assets.posts.sentiment_gate import evaluate_sentiment
     from tft_assets.posts.sentiment_training import label_series, load_sentiment_model
 
     df = _read_csv(args.labels, [args.text_column, args.label_column])
     truth = label_series(df, args.label_column)
     model = None if args.no_model else load_sentiment_model(_model_store(), args.model_name)
     texts = df.get_column(args.text_column).cast(pl.String).fill_null("")
-    pred = score_sentiment(texts, model).get_column("sentiment_label")
-    result = classification_scores(truth.to_list(), pred.to_list())
-    result["model"] = getattr(model, "registered_version", None) and (
-        f"{args.model_name}/{model.registered_version}"
-    )
+    result = evaluate_sentiment(texts, truth.to_list(), model)
+    result["model"] = None
+    if model is not None:
+        result["model"] = f"{model.registered_name}/{model.registered_version}"
+        result["gate"] = model.gate.summary()
     print(json.dumps(result))
     return 0
 
@@ -199,6 +201,8 @@ def cmd_sentiment_train(args: argparse.Namespace) -> int:
         "label_counts": meta["label_counts"],
         "holdout_accuracy": meta["holdout_accuracy"],
         "holdout_macro_f1": meta["holdout_macro_f1"],
+        "ensemble_model_weight": meta["ensemble_model_weight"],
+        "gate": meta["gate"],
         "run_id": result.run_id,
     }
     print(json.dumps(summary))

@@ -10,12 +10,14 @@ Ensemble (documented contract of ``scored_posts.sentiment``):
   author expects the price to go);
 * ``sentiment_model`` — ``P(bullish) - P(bearish)`` from a trained classifier, null without one.
 
-Without a model, ``sentiment = sentiment_stance`` and the stance label uses a neutral band of
-±:data:`NEUTRAL_BAND` around 0. With a model, the class probabilities are mixed:
-``p = MODEL_WEIGHT * p_model + (1 - MODEL_WEIGHT) * p_stance`` where the stance lexicon's
-probabilities are ``(max(-c, 0), 1 - |c|, max(c, 0))`` for compound ``c``; the label is the
-arg-max of ``p`` and ``sentiment = p_bullish - p_bearish``
-(= ``MODEL_WEIGHT * model + (1 - MODEL_WEIGHT) * stance``).
+Without a model, or with a model whose ensemble weight is 0, ``sentiment = sentiment_stance``
+and the stance label uses a neutral band of ±:data:`NEUTRAL_BAND` around 0. A model weighs
+what its gate measured on WSB text (``model.ensemble_weight``, see
+:mod:`~tft_assets.posts.sentiment_gate`; a model that carries no measured weight weighs 0).
+With weight ``w > 0`` the class probabilities are mixed,
+``p = w * p_model + (1 - w) * p_stance``, where :func:`lexicon_probabilities` turns the stance
+compound into probabilities whose arg-max is the lexicon's own banded label; the label is the
+arg-max of ``p`` and ``sentiment = w * model + (1 - w) * stance``.
 
 Distant supervision (:func:`distant_labels`) labels WSB text without hand labels from
 unambiguous stance markers (🚀/calls/buying vs puts/🌈🐻/selling) and masks those markers
@@ -38,16 +40,15 @@ from tft_assets.posts.lexicon import (
 )
 
 LABELS: tuple[str, str, str] = ("bearish", "neutral", "bullish")
-MODEL_WEIGHT = 0.6
 #: Without a model, a post is bullish/bearish when its stance compound is at least this far
 #: from 0 (VADER's own convention is 0.05). Chosen on the hand-labelled WSB development sets
-#: (``wsb_stance_dev.csv``, ``wsb_stance_labelled.csv``), never on the blind set: a wider
-#: band keeps questions and news neutral.
+#: (re-checked on all of them with the ``wsb-stance-4`` lexicon: 0.2 is still the best
+#: symmetric band); never on the gate's validation set or the held-out sets.
 NEUTRAL_BAND = 0.2
 #: VADER's own neutral band for its compound score.
 VADER_NEUTRAL_BAND = 0.05
 SCORE_LABEL_THRESHOLD = 0.1
-LEXICON_VERSION = "wsb-stance-3"
+LEXICON_VERSION = "wsb-stance-4"
 
 BULLISH_MARKERS = (
     r"🚀|🌕|🌝|💎|🙌|📈|🐂|(?-u:\b)calls?(?-u:\b)|(?-u:\b)buy(?:ing)?(?-u:\b)|(?-u:\b)bought(?-u:\b)|(?-u:\b)moon(?:ing)?(?-u:\b)|"
@@ -68,6 +69,16 @@ class SentimentModel(Protocol):
     def predict_proba(self, texts: list[str]) -> np.ndarray: ...
 
 
+def model_weight(model: object | None) -> float:
+    """The weight of ``model`` in the ensemble: its measured ``ensemble_weight`` (in [0, 1]),
+    0 without a model or without a measured weight."""
+    if model is None:
+        return 0.0
+    weight = float(getattr(model, "ensemble_weight", 0.0) or 0.0)
+    assert 0.0 <= weight <= 1.0, f"ensemble weight must be in [0, 1], got {weight}"
+    return weight
+
+
 def model_version(model: object | None) -> str:
     """Version string recorded in ``scored_posts.sentiment_model_version``."""
     if model is None:
@@ -77,8 +88,9 @@ def model_version(model: object | None) -> str:
     return f"{LEXICON_VERSION}+{name}/{version}"
 
 
-def _stance_probabilities(model: object, texts: list[str]) -> np.ndarray:
-    """(n, 3) probabilities in :data:`LABELS` order."""
+def model_probabilities(model: object, texts: list[str]) -> np.ndarray:
+    """(n, 3) class probabilities of ``model`` over ``texts`` in :data:`LABELS` order (0 for a
+    class the model does not know)."""
     proba = np.asarray(model.predict_proba(texts), dtype=np.float64)  # type: ignore[attr-defined]
     classes = [str(c) for c in model.classes_]  # type: ignore[attr-defined]
     out = np.zeros((len(texts), 3), dtype=np.float64)
@@ -112,6 +124,27 @@ def stance_labels(compound: pl.Series | np.ndarray, band: float = NEUTRAL_BAND) 
     return np.array(LABELS)[np.where(c >= band, 2, np.where(c <= -band, 0, 1))]
 
 
+def lexicon_probabilities(compound: np.ndarray, band: float = NEUTRAL_BAND) -> np.ndarray:
+    """(n, 3) class probabilities in :data:`LABELS` order from stance compounds ``c``:
+    ``(max(-c, 0), k (1 - |c|), max(c, 0))`` normalised, with ``k = band / (1 - band)`` so
+    that the arg-max changes exactly at ``|c| = band`` (the lexicon's own neutral band)."""
+    assert 0.0 < band < 1.0, "band is a compound in (0, 1)"
+    c = np.clip(np.asarray(compound, dtype=np.float64), -1.0, 1.0)
+    k = band / (1.0 - band)
+    p = np.stack([np.maximum(-c, 0.0), k * (1.0 - np.abs(c)), np.maximum(c, 0.0)], axis=1)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def mixed_labels(compound: np.ndarray, p_model: np.ndarray, weight: float) -> np.ndarray:
+    """:data:`LABELS` of the ensemble of stance compounds and model probabilities ``(n, 3)``
+    at model weight ``weight``; weight 0 gives the lexicon's labels exactly."""
+    assert 0.0 <= weight <= 1.0, "weight is a share in [0, 1]"
+    if weight == 0.0:
+        return stance_labels(compound)
+    p = weight * p_model + (1.0 - weight) * lexicon_probabilities(compound)
+    return np.array(LABELS)[p.argmax(axis=1)]
+
+
 def ensemble(
     vader: pl.Series,
     lex: pl.Series,
@@ -121,32 +154,25 @@ def ensemble(
 ) -> pl.DataFrame:
     """Combine lexicon scores with an optional model (see the module docstring)."""
     c = stance.to_numpy().astype(np.float64)
-    if model is None or texts.len() == 0:
-        return pl.DataFrame(
-            {
-                "sentiment_vader": vader.cast(pl.Float64),
-                "sentiment_lexicon": lex.cast(pl.Float64),
-                "sentiment_stance": stance.cast(pl.Float64),
-                "sentiment_model": pl.Series([None] * len(c), dtype=pl.Float64),
-                "sentiment": stance.cast(pl.Float64),
-                "sentiment_label": stance_labels(c) if len(c) else np.array([], dtype=str),
-            },
-            schema_overrides={"sentiment_label": pl.String},
-        )
-    p_model = _stance_probabilities(model, texts.fill_null("").to_list())
-    p_lex = np.stack([np.maximum(-c, 0.0), 1.0 - np.abs(c), np.maximum(c, 0.0)], axis=1)
-    p = MODEL_WEIGHT * p_model + (1.0 - MODEL_WEIGHT) * p_lex
-    return pl.DataFrame(
-        {
-            "sentiment_vader": vader.cast(pl.Float64),
-            "sentiment_lexicon": lex.cast(pl.Float64),
-            "sentiment_stance": stance.cast(pl.Float64),
-            "sentiment_model": np.round(p_model[:, 2] - p_model[:, 0], 6),
-            "sentiment": np.round(np.clip(p[:, 2] - p[:, 0], -1.0, 1.0), 6),
-            "sentiment_label": np.array(LABELS)[p.argmax(axis=1)],
-        },
-        schema_overrides={"sentiment_label": pl.String},
-    )
+    n = len(c)
+    out = {
+        "sentiment_vader": vader.cast(pl.Float64),
+        "sentiment_lexicon": lex.cast(pl.Float64),
+        "sentiment_stance": stance.cast(pl.Float64),
+        "sentiment_model": pl.Series([None] * n, dtype=pl.Float64),
+        "sentiment": stance.cast(pl.Float64),
+        "sentiment_label": stance_labels(c) if n else np.array([], dtype=str),
+    }
+    if model is not None and n:
+        p_model = model_probabilities(model, texts.fill_null("").to_list())
+        score = p_model[:, 2] - p_model[:, 0]
+        out["sentiment_model"] = np.round(score, 6)
+        weight = model_weight(model)
+        if weight > 0.0:
+            mixed = weight * score + (1.0 - weight) * c
+            out["sentiment"] = np.round(np.clip(mixed, -1.0, 1.0), 6)
+            out["sentiment_label"] = mixed_labels(c, p_model, weight)
+    return pl.DataFrame(out, schema_overrides={"sentiment_label": pl.String})
 
 
 def normalize_labels(values: pl.Series) -> pl.Series:
@@ -268,22 +294,25 @@ def train_classifier(texts: list[str], labels: list[str], seed: int = 7, mask: b
     return model
 
 
-def classification_scores(truth: list[str], predicted: list[str]) -> dict[str, float | int]:
-    """Accuracy and macro-F1 over :data:`LABELS` (classes absent from both are skipped)."""
+def classification_scores(truth: list[str], predicted: list[str]) -> dict[str, Any]:
+    """Accuracy, macro-F1 and per-class F1 (``f1``) over :data:`LABELS` (classes absent from
+    both are skipped, in the mean and in ``f1``)."""
     if len(truth) != len(predicted):
         raise ValueError("truth and predictions differ in length")
     t = np.asarray(truth)
     p = np.asarray(predicted)
-    f1s = []
+    per_class: dict[str, float] = {}
     for label in LABELS:
         tp = float(np.sum((t == label) & (p == label)))
         fp = float(np.sum((t != label) & (p == label)))
         fn = float(np.sum((t == label) & (p != label)))
         if tp + fp + fn == 0:
             continue
-        f1s.append(2 * tp / (2 * tp + fp + fn))
+        per_class[label] = 2 * tp / (2 * tp + fp + fn)
+    f1s = list(per_class.values())
     return {
         "accuracy": round(float(np.mean(t == p)) if len(t) else 0.0, 4),
         "macro_f1": round(float(np.mean(f1s)) if f1s else 0.0, 4),
+        "f1": {k: round(v, 4) for k, v in per_class.items()},
         "n": len(t),
     }

@@ -1,5 +1,7 @@
 """The sentiment classifier's training workflow: labelled file -> shuffle -> hold-out -> metrics
--> final fit on everything. Registration is the caller's (a model store), not this module's.
+-> final fit on everything -> the ensemble's gate measured on WSB validation text
+(:mod:`~tft_assets.posts.sentiment_gate`). Registration is the caller's (a model store), not
+this module's; the gate travels with the registered model.
 """
 
 from __future__ import annotations
@@ -12,10 +14,17 @@ import numpy as np
 import polars as pl
 
 from tft_assets.posts.sentiment import (
+    LEXICON_VERSION,
     classification_scores,
     distant_training_set,
     normalize_labels,
     train_classifier,
+)
+from tft_assets.posts.sentiment_gate import (
+    VALIDATION_FILE,
+    SentimentGate,
+    measure_gate,
+    wsb_validation_set,
 )
 
 #: Registry name and MLflow experiment of the classifier.
@@ -25,30 +34,40 @@ SENTIMENT_EXPERIMENT = "tft-sentiment"
 HOLDOUT_FRACTION = 0.1
 #: Fewer usable labelled rows than this cannot give a meaningful hold-out.
 MIN_TRAINING_ROWS = 20
+#: MLflow parameter holding the gate (:meth:`SentimentGate.to_json`) of a registered model.
+GATE_PARAM = "ensemble_gate"
 
 
 @dataclass(frozen=True)
 class SentimentTraining:
-    """A final classifier fitted on every row, plus what its hold-out run measured."""
+    """A final classifier fitted on every row, what its hold-out run measured, and its gate
+    (the ensemble weight measured on WSB validation text)."""
 
     pipeline: Any
     params: dict[str, Any]
     metrics: dict[str, float]
     label_counts: dict[str, int]
     n_rows: int
+    gate: SentimentGate
 
 
 @dataclass(frozen=True)
 class RegisteredSentimentModel:
-    """A registered classifier as scoring uses it (``predict_proba`` over raw texts)."""
+    """A registered classifier as scoring uses it (``predict_proba`` over raw texts) with the
+    gate that sets its ensemble weight."""
 
     pipeline: Any
     registered_name: str
     registered_version: str
+    gate: SentimentGate
 
     @property
     def classes_(self) -> Any:
         return self.pipeline.classes_
+
+    @property
+    def ensemble_weight(self) -> float:
+        return self.gate.model_weight
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         return self.pipeline.predict_proba(texts)
@@ -95,11 +114,17 @@ def train_sentiment_model(
     holdout_fraction: float = HOLDOUT_FRACTION,
 ) -> SentimentTraining:
     """Shuffle ``data`` (``text, label``) with ``seed``, measure a model fitted on all but a
-    ``holdout_fraction`` hold-out, then fit the final model on every row.
+    ``holdout_fraction`` hold-out, fit the final model on every row, and measure its gate.
 
-    A distant model masks its stance markers in training and inference alike.
+    Rows whose text is one of the gate's validation texts are left out of training, so the
+    gate measures the model on text it never saw. A distant model masks its stance markers
+    in training and inference alike.
     """
     assert 0.0 < holdout_fraction < 1.0, "holdout_fraction is a share in (0, 1)"
+    validation = wsb_validation_set()
+    seen = validation.get_column("text").str.strip_chars().implode()
+    overlap = data.get_column("text").cast(pl.String).str.strip_chars().is_in(seen)
+    data = data.filter(~overlap.fill_null(False))
     if data.height < MIN_TRAINING_ROWS:
         raise ValueError(
             f"only {data.height} usable labelled rows; need at least {MIN_TRAINING_ROWS}"
@@ -116,36 +141,54 @@ def train_sentiment_model(
     final = train_classifier(
         data["text"].to_list(), data["label"].to_list(), seed=seed, mask=distant
     )
+    gate = measure_gate(final, validation, VALIDATION_FILE)
     counts = {str(k): int(v) for k, v in data.group_by("label").len().iter_rows()}
     params = {
         "source_file": source_name,
         "distant_supervision": distant,
         "n_rows": data.height,
+        "n_validation_texts_left_out": int(overlap.sum()),
         "seed": seed,
         **{f"n_{k}": v for k, v in counts.items()},
     }
     metrics = {
         "holdout_accuracy": float(holdout["accuracy"]),
         "holdout_macro_f1": float(holdout["macro_f1"]),
+        **gate.metrics(),
     }
-    return SentimentTraining(final, params, metrics, counts, data.height)
+    return SentimentTraining(final, params, metrics, counts, data.height, gate)
 
 
 def load_sentiment_model(
     store: Any, name: str = SENTIMENT_MODEL_NAME
 ) -> RegisteredSentimentModel | None:
-    """The latest registered version of ``name`` in ``store`` (a :class:`ModelStore`), or None."""
+    """The latest registered version of ``name`` in ``store`` (a :class:`ModelStore`), or None.
+
+    Its gate is the one stored at registration; a version registered without one, or measured
+    against another lexicon version, is measured again now (the stored weight would no longer
+    say how the model compares with the lexicon in use)."""
     loaded = store.load_latest_sklearn(name)
     if loaded is None:
         return None
-    return RegisteredSentimentModel(loaded.model, loaded.name, loaded.version)
+    gate = stored_gate(store, loaded.name, loaded.version)
+    if gate is None or gate.lexicon_version != LEXICON_VERSION:
+        gate = measure_gate(loaded.model)
+    return RegisteredSentimentModel(loaded.model, loaded.name, loaded.version, gate)
+
+
+def stored_gate(store: Any, name: str, version: str) -> SentimentGate | None:
+    """The gate logged with registered ``name`` ``version`` (None when it has none)."""
+    run_id = store.version_run_id(name, version)
+    params = store.client().get_run(run_id).data.params
+    text = params.get(GATE_PARAM)
+    return SentimentGate.from_json(text) if text else None
 
 
 def register_sentiment_model(
     store: Any, training: SentimentTraining, name: str = SENTIMENT_MODEL_NAME
 ) -> RegisteredSentimentModel:
-    """Log ``training`` (params, hold-out metrics, the final pipeline) and register it."""
-    reg = store.log_sklearn(
-        training.pipeline, SENTIMENT_EXPERIMENT, name, training.params, training.metrics
-    )
-    return RegisteredSentimentModel(reg.model, reg.name, reg.version)
+    """Log ``training`` (params with its gate, hold-out and gate metrics, the final pipeline)
+    and register it."""
+    params = {**training.params, GATE_PARAM: training.gate.to_json()}
+    reg = store.log_sklearn(training.pipeline, SENTIMENT_EXPERIMENT, name, params, training.metrics)
+    return RegisteredSentimentModel(reg.model, reg.name, reg.version, training.gate)

@@ -69,9 +69,59 @@ def test_train_register_and_eval_sentiment(isolated, capsys) -> None:
     model = load_sentiment_model(store)
     assert model is not None and model.registered_version == "1"
     assert (isolated / "data" / "mlartifacts").is_dir()  # artifacts under the data dir
+    # the gate measured the model on WSB validation text: far worse than the lexicon there
+    assert trained["ensemble_model_weight"] == 0.0
+    assert (
+        trained["gate"]["members"]["model"]["macro_f1"]
+        < trained["gate"]["members"]["lexicon"]["macro_f1"]
+    )
     assert main(["eval", "sentiment", str(path)]) == 0
     ev = _json_out(capsys)
-    assert ev["model"] == "tft-sentiment/1" and ev["accuracy"] >= 0.9
+    assert ev["model"] == "tft-sentiment/1" and ev["gate"] == trained["gate"]  # stored with it
+    # on its own kind of text the model alone is right; the ensemble stays the lexicon's
+    assert ev["members"]["model"]["accuracy"] >= 0.9
+    assert ev["ensemble"]["model_weight"] == 0.0
+    assert ev["accuracy"] == ev["members"]["lexicon"]["accuracy"]
+
+
+def test_eval_sentiment_prints_each_member_next_to_the_ensemble(
+    isolated, capsys, monkeypatch
+) -> None:
+    import numpy as np
+
+    from tft_assets.posts import sentiment_training
+    from tft_assets.posts.sentiment_gate import measure_gate
+
+    path = isolated / "labels.csv"
+    pl.DataFrame(
+        {
+            "text": ["buying calls 🚀", "loading puts, it will crash", "what is a float"],
+            "label": ["bullish", "bearish", "neutral"],
+        }
+    ).write_csv(path)
+    assert main(["eval", "sentiment", str(path), "--no-model"]) == 0
+    alone = _json_out(capsys)
+    assert alone["model"] is None and set(alone["members"]) == {"lexicon"}
+    assert alone["accuracy"] == alone["members"]["lexicon"]["accuracy"] == 1.0
+
+    class Bearish:  # a registered model that calls everything bearish
+        classes_ = ("bearish", "neutral", "bullish")
+
+        def predict_proba(self, texts: list[str]) -> np.ndarray:
+            return np.tile([0.9, 0.05, 0.05], (len(texts), 1))
+
+    model = sentiment_training.RegisteredSentimentModel(
+        Bearish(), "tft-sentiment", "4", measure_gate(Bearish())
+    )
+    monkeypatch.setattr(sentiment_training, "load_sentiment_model", lambda store, name: model)
+    assert main(["eval", "sentiment", str(path)]) == 0
+    out = _json_out(capsys)
+    assert out["model"] == "tft-sentiment/4"
+    assert out["members"]["lexicon"] == alone["members"]["lexicon"]
+    assert out["members"]["model"]["f1"] == {"bearish": 0.5, "neutral": 0.0, "bullish": 0.0}
+    assert out["ensemble"]["model_weight"] == out["gate"]["model_weight"] == 0.0
+    assert out["gate"]["validation"] == "wsb_stance_validation.tsv"
+    assert out["accuracy"] == 1.0
 
 
 def test_score_posts_csv_and_parquet(isolated, capsys) -> None:

@@ -79,8 +79,11 @@ def test_registered_mode_without_a_model_fails_with_one_clear_line(settings, ins
 
 
 def test_scored_posts_use_the_registered_model(settings, instance, tmp_path, monkeypatch, capsys):
-    """Train and register a stance model with the CLI, then score with TFT_SENTIMENT_MODEL=registered."""
+    """Train and register a stance model with the CLI, then score with TFT_SENTIMENT_MODEL=registered:
+    the model is scored on every post, at the weight its gate measured on WSB text (here 0: a
+    model of templated sentences is far worse than the lexicon there, so it does not vote)."""
     import dataclasses
+    import json
 
     from tft_assets.cli import main
 
@@ -95,7 +98,11 @@ def test_scored_posts_use_the_registered_model(settings, instance, tmp_path, mon
     train = tmp_path / "train.csv"
     pl.DataFrame({"text": [r[0] for r in rows], "label": [r[1] for r in rows]}).write_csv(train)
     assert main(["sentiment", "train", str(train)]) == 0
-    capsys.readouterr()
+    trained = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    gate = trained["gate"]
+    assert trained["ensemble_model_weight"] == gate["model_weight"] == 0.0
+    assert gate["members"]["model"]["macro_f1"] < gate["members"]["lexicon"]["macro_f1"]
+    assert gate["ensemble"] == gate["members"]["lexicon"] and len(gate["macro_f1_by_weight"]) == 11
     registered = dataclasses.replace(
         settings, sentiment_model="registered", mlflow_tracking_uri=uri
     )
@@ -106,6 +113,7 @@ def test_scored_posts_use_the_registered_model(settings, instance, tmp_path, mon
         scored["sentiment_model_version"][0]
     ] and scored["sentiment_model_version"][0].endswith("tft-sentiment/1")
     assert scored["sentiment_model"].null_count() == 0
+    assert scored["sentiment"].to_list() == scored["sentiment_stance"].to_list()
 
 
 def test_listing_files_from_the_environment_reach_scored_posts(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import polars as pl
 import pytest
@@ -10,6 +12,7 @@ from tft_assets.posts.lexicon import (
     lexicon_compound,
     score_lexicons,
     sentence_index,
+    stance_lexicon,
     vader_lexicon,
     wsb_lexicon,
 )
@@ -182,3 +185,31 @@ def test_sentence_compounds_follow_sentence_index() -> None:
     assert index == {"Love": 1, "Great": 2, "terrible": 3, "awful": 4}  # leading line break
     assert sent[(0, 1)] > 0 and sent[(0, 2)] > 0 and sent[(0, 3)] < 0 and sent[(0, 4)] < 0
     assert {r for r, _ in sent} == {0, 2}  # only the rows asked for
+
+
+def test_a_removed_question_keeps_the_sentence_indices() -> None:
+    """The stance lexicon drops question clauses before scoring; the sentences after one keep
+    the index :func:`sentence_index` gives them in the original text."""
+    text = "GME to the moon 🚀. Should I sell? Loading puts, it will crash."
+    out = score_lexicons(
+        pl.Series([text]),
+        (vader_lexicon(), wsb_lexicon(), stance_lexicon()),
+        sentence_rows=pl.Series([True]),
+    )
+    sent = {s: c for _, s, c in out.sentences.iter_rows()}
+    index = {
+        w: pl.select(sentence_index(pl.lit(text[: text.index(w)]))).item()
+        for w in ("GME", "Should", "Loading")
+    }
+    assert index == {"GME": 0, "Should": 1, "Loading": 2}
+    assert set(sent) == {0, 2} and sent[0] > 0 > sent[2]
+
+
+def test_the_longest_phrase_wins() -> None:
+    lex = dataclasses.replace(
+        stance_lexicon(),
+        phrase_map={"buy more": " buy_more ", "buy more puts": " put_position "},
+        patterns=(),
+    )
+    assert lexicon_compound(pl.Series(["buy more puts"]), lex).item() < 0
+    assert lexicon_compound(pl.Series(["buy more shares"]), lex).item() > 0

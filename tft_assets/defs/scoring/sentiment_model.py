@@ -1,7 +1,9 @@
 """``sentiment_model``: the TF-IDF + logistic-regression stance classifier, trained from a
-labelled file and registered in the model store. ``scored_posts`` uses the latest registered
-version when ``TFT_SENTIMENT_MODEL=registered``. Not partitioned: each materialisation is one
-training run (``tft-trader sentiment train`` materialises it)."""
+labelled file and registered in the model store together with its gate: the ensemble weight
+measured on the WSB validation set shipped with the package (a model worse than the lexicon on
+WSB text weighs 0). ``scored_posts`` uses the latest registered version, at that weight, when
+``TFT_SENTIMENT_MODEL=registered``. Not partitioned: each materialisation is one training run
+(``tft-trader sentiment train`` materialises it)."""
 
 from pathlib import Path
 
@@ -30,8 +32,8 @@ class SentimentTrainingConfig(dg.Config):
     group_name="posts",
     owners=["team:nlp"],
     kinds={"mlflow", "scikitlearn"},
-    description="Stance classifier trained on a labelled file, with hold-out metrics, "
-    "registered in the MLflow model store.",
+    description="Stance classifier trained on a labelled file, with hold-out metrics and its "
+    "ensemble weight measured on WSB validation text, registered in the MLflow model store.",
 )
 def sentiment_model(
     context: dg.AssetExecutionContext,
@@ -52,7 +54,11 @@ def sentiment_model(
         data, seed=config.seed, distant=config.distant, source_name=Path(config.labelled_path).name
     )
     registered = register_sentiment_model(model_store.store(), training, config.model_name)
-    context.log.info(f"registered {registered.registered_name} v{registered.registered_version}")
+    gate = training.gate
+    context.log.info(
+        f"registered {registered.registered_name} v{registered.registered_version}; "
+        f"ensemble weight {gate.model_weight:.1f} ({gate.reason})"
+    )
     return dg.MaterializeResult(
         metadata={
             "model": registered.registered_name,
@@ -60,6 +66,7 @@ def sentiment_model(
             "rows": training.n_rows,
             "label_counts": dg.MetadataValue.json(training.label_counts),
             **training.metrics,
+            "gate": dg.MetadataValue.json(gate.summary()),
             "tracking_uri": model_store.tracking_uri,
         }
     )

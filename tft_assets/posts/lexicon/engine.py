@@ -43,11 +43,15 @@ from tft_assets.posts.lexicon.tables import Lexicon, vader_lexicon
 
 @lru_cache(maxsize=4)
 def _rewrite_lists(lex: Lexicon) -> tuple[list[str], list[str], list[str], list[str]]:
+    """Emoji and phrase keys with their replacements; phrases longest first, so that with
+    leftmost-first matching the longer of two phrases starting at the same place wins ("buy
+    more puts" over "buy more"; without it the one ending first would)."""
+    phrases = sorted(lex.phrase_map, key=len, reverse=True)
     return (
         list(lex.emoji_map.keys()),
         list(lex.emoji_map.values()),
-        list(lex.phrase_map.keys()),
-        list(lex.phrase_map.values()),
+        phrases,
+        [lex.phrase_map[p] for p in phrases],
     )
 
 
@@ -216,7 +220,9 @@ def _rewrite(raw: pl.Series, lex: Lexicon) -> pl.Series:
     for pattern, replacement in lex.patterns:
         out = out.str.replace_all(pattern, replacement)
     if phrase_keys:
-        out = out.str.replace_many(phrase_keys, phrase_values, ascii_case_insensitive=True)
+        out = out.str.replace_many(
+            phrase_keys, phrase_values, ascii_case_insensitive=True, leftmost=True
+        )
     return out
 
 
@@ -239,8 +245,9 @@ def _segments(texts: pl.Series, lexicons: tuple[Lexicon, ...]) -> pl.DataFrame:
         if lex.phrase_map != base.phrase_map:
             phrases = sorted(set(lex.phrase_map) | set(base.phrase_map))
             differs = differs | raw.str.contains_any(phrases, ascii_case_insensitive=True)
-        for pattern, _ in set(lex.patterns) ^ set(base.patterns):
-            differs = differs | raw.str.contains(pattern)
+        patterns = sorted({p for p, _ in set(lex.patterns) ^ set(base.patterns)})
+        if patterns:  # one scan for all of them
+            differs = differs | raw.str.contains("|".join(f"(?:{p})" for p in patterns))
         flag = differs.to_numpy()
         mask[flag] -= np.uint8(1 << j)
         at = np.flatnonzero(flag)

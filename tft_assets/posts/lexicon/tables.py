@@ -3,7 +3,9 @@
 The WSB and stance tables are package data under ``data/`` (tab-separated, one entry a line):
 ``wsb_valences.tsv`` / ``stance_valences.tsv`` (word, valence), ``wsb_emoji.tsv`` (emoji,
 token) and ``wsb_phrases.tsv`` / ``stance_phrases.tsv`` (phrase, token). A token replaces its
-emoji or phrase with white space on both sides, so it stands alone.
+emoji or phrase with white space on both sides, so it stands alone. (``wsb_stance_validation.tsv``
+is no table of the lexicons: it is the hand-labelled WSB set that
+:mod:`~tft_assets.posts.sentiment_gate` measures a model's ensemble weight on.)
 """
 
 from __future__ import annotations
@@ -98,10 +100,62 @@ STANCE_VALENCES: dict[str, float] = _valences("stance_valences.tsv")
 #: Phrases of the stance lexicon beyond :data:`WSB_PHRASES`.
 STANCE_PHRASES: dict[str, str] = _rewrites("stance_phrases.tsv")
 
-#: Option strikes written as a number and ``c``/``p`` (``$40c``, ``440p``): calls and puts.
+_B = "(?-u:\\b)"  # an ASCII word boundary (the Unicode one is much slower)
+
+#: Regex rewrites of the stance lexicon, in order, before its phrases (see :class:`Lexicon`):
+#:
+#: * a question clause (up to the ``?``, back to the previous ``.``/``!``/``?``/``,``/``;`` or
+#:   line break; a decimal point does not end it) is no stance: "should I buy?", "will it
+#:   crash?" lose their words ("I have puts, will they print?" keeps "I have puts");
+#: * option strikes written as a number and ``c``/``p`` (``$40c``, ``440p``): calls and puts;
+#: * a put held, bought or owned ("holding my BBBY puts", "a $455 put") is a bet on a fall,
+#:   whatever "holding"/"bought" say alone; "my calls" a bet on a rise;
+#: * "I'm short", "short it": a short position (while "short" alone is mostly squeeze talk);
+#: * a price target ("to $100", "hit $115", "$40 EOD");
+#: * money dumped or dropped *into* something is bought;
+#: * "puts" as a verb ("puts him in the club");
+#: * phrases that could sit inside another word ("all in" in "fall in"), word-bounded;
+#: * drawn-out words ("moooon", "goooo", "holddddd").
+#:
+#: The question rewrite never crosses a sentence-break stand-in (U+E000), so sentence-level
+#: compounds keep their sentence indices.
 STANCE_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"(?i)\$?(?-u:\b)\d+(?:\.\d+)?c(?-u:\b)", "calls"),
-    (r"(?i)\$?(?-u:\b)\d+(?:\.\d+)?p(?-u:\b)", "puts"),
+    (r"(?:[^.!?\n,;\ue000]|\.\d)*\?+", " "),
+    (rf"(?i)\$?{_B}\d+(?:\.\d+)?c{_B}", "calls"),
+    (rf"(?i)\$?{_B}\d+(?:\.\d+)?p{_B}", "puts"),
+    (
+        rf"(?i){_B}(?:(?:hold|holding|held|have|had|got|grabbed|loaded|loading|added|adding|"
+        r"bought|buying|buy|my)(?: on)?(?: my| some| more| a few| the)?(?: \$?[a-z]{1,5})?"
+        rf"(?: \$?\d+(?:\.\d+)?p?)?(?: \d+/\d+)? puts|(?:a|one|the|my) \$?\d+(?:\.\d+)?p? put){_B}",
+        " put_position ",
+    ),
+    (rf"(?i){_B}my(?: \$?[a-z]{{1,5}})?(?: \$?\d+(?:\.\d+)?c?)? calls{_B}", " call_position "),
+    (
+        rf"(?i){_B}(?:(?:i'm|i’m|im|i am|going|went|stay|staying|should i|i will|i'll) short|"
+        rf"short (?:it|this|that|them|everything)){_B}",
+        " short_bet ",
+    ),
+    (
+        rf"(?i){_B}(?:(?:to|hit|hits|hitting|reach|reaches|above|past) \$\d[\d,.]*k?|"
+        rf"\$?\d+(?:\.\d+)? ?eo[wdm]){_B}",
+        " price_target ",
+    ),
+    (
+        rf"(?i){_B}(?:dump|drop)(?:ed|ped|ing|ping|s)? (?:everything|it all|all|more|money|"
+        rf"savings|my|their|his|her|our|a|\$|\d)\S*(?: \S+){{0,4}}? (?:in|into|on){_B}",
+        " buy_in ",
+    ),
+    (rf"(?i){_B}puts (?:him|her|it|them|us|me|you|that|this){_B}", " places "),
+    (rf"(?i){_B}all in{_B}", " all_in "),
+    (rf"(?i){_B}ap(?:ed|ing) in(?:to)?{_B}", " get_in "),
+    (rf"(?i){_B}top(?:ped|ping) off{_B}", " buy_more "),
+    (rf"(?i){_B}squeeze is over{_B}", " squeeze_over "),
+    (rf"(?i){_B}on sale{_B}", " on_sale "),
+    (rf"(?i){_B}ran up{_B}", " ran_up "),
+    (rf"(?i){_B}new \$?(?:gme|amc|gamestop|tesla){_B}", " next_gme "),
+    (rf"(?i){_B}mo{{3,}}n[a-z]*", " moon "),
+    (rf"(?i){_B}go{{3,}}{_B}", " go "),
+    (rf"(?i){_B}(?:ho+d{{2,}}l*|ho+l{{2,}}d+|hold{{2,}})[a-z]*", " hodl "),
 )
 
 
