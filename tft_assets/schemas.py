@@ -259,6 +259,8 @@ def conform(
     df: pl.DataFrame, schema: dict[str, pl.DataType], *, keep_ground_truth: bool = True
 ) -> pl.DataFrame:
     """Select and cast ``df`` to ``schema`` (missing columns become nulls), keeping ``gt_*``."""
+    if not df.columns:  # no columns, no rows: a select of literals alone would make one row
+        return empty_frame(schema)
     exprs = [
         (pl.col(name) if name in df.columns else pl.lit(None)).cast(dtype, strict=False).alias(name)
         for name, dtype in schema.items()

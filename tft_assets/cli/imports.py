@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from tft_assets.cli.runner import dagster_instance, print_failed_checks, run_range
     from tft_assets.definitions import build_definitions
     from tft_assets.defs.ingestion.automation import ASSET_OF_KIND, inbox_run_config
+    from tft_assets.defs.partitions import last_daily_partition
     from tft_assets.ingest.inbox import import_window
     from tft_assets.settings import load_settings
 
@@ -39,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
     settings = load_settings()
-    start, end = import_window(args.kind, path, settings.start_date)
+    last_day = last_daily_partition(settings.start_date)
+    start, end = import_window(args.kind, path, settings.start_date, last_day)
     asset = ASSET_OF_KIND[args.kind]
     result = run_range(
         build_definitions(settings),

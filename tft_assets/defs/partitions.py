@@ -17,6 +17,12 @@ def daily_partitions(start: dt.date) -> dg.DailyPartitionsDefinition:
     )
 
 
+def last_daily_partition(start: dt.date) -> dt.date | None:
+    """The last daily partition now (the last complete New York day), or None if none yet."""
+    key = daily_partitions(start).get_last_partition_key()
+    return dt.date.fromisoformat(key) if key else None
+
+
 def weekly_partitions(start: dt.date) -> dg.WeeklyPartitionsDefinition:
     """Weeks keyed by their Monday, from the first Monday on or after ``start``; the current
     week's partition exists from its Monday (``end_offset=1``), since a week's tuning reads

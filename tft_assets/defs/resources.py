@@ -285,5 +285,6 @@ class FilePricesResource(PricesResource):
         tickers = self._files().frame().get_column("ticker").drop_nulls().unique().to_list()
         return sorted(t for t in tickers if t.strip())
 
-    def fetch_prices(self, start: dt.date, end: dt.date) -> Fetched:
-        return self._files().fetch_prices(self.watchlist(), start, end)
+    def fetch_prices(self, start: dt.date, end: dt.date, after: dt.date | None = None) -> Fetched:
+        """Bars dated ``start..end``, and with ``after`` those dated after that day too."""
+        return self._files().fetch_prices(self.watchlist(), start, end, after=after)

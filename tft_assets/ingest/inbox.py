@@ -48,43 +48,61 @@ def scan_inbox(inbox: Path) -> list[InboxFile]:
     return found
 
 
-def posts_date_range(path: str | Path) -> tuple[dt.date, dt.date] | None:
-    """First and last New York calendar day of the posts in ``path`` (streamed), or None."""
+def _day_range(days: pl.Series, last_day: dt.date | None) -> tuple[dt.date, dt.date] | None:
+    """First and last of ``days`` (nulls and days after ``last_day`` left out), or None."""
+    days = days.drop_nulls()
+    if last_day is not None:
+        days = days.filter(days <= last_day)
+    return (days.min(), days.max()) if days.len() else None  # type: ignore[return-value]
+
+
+def posts_date_range(
+    path: str | Path, last_day: dt.date | None = None
+) -> tuple[dt.date, dt.date] | None:
+    """First and last New York calendar day of the posts in ``path`` (streamed; days after
+    ``last_day`` left out), or None."""
     from tft_assets.sources.archive import iter_posts_file
 
     lo = hi = None
     for batch in iter_posts_file(path):
-        days = (
-            batch.select(pl.col("created_utc").dt.convert_time_zone(MARKET_TIMEZONE).dt.date())
-            .to_series()
-            .drop_nulls()
-        )
-        if days.len():
-            lo = min(lo, days.min()) if lo else days.min()
-            hi = max(hi, days.max()) if hi else days.max()
-    return (lo, hi) if lo else None
+        days = batch.select(
+            pl.col("created_utc").dt.convert_time_zone(MARKET_TIMEZONE).dt.date()
+        ).to_series()
+        if (window := _day_range(days, last_day)) is not None:
+            lo = min(lo, window[0]) if lo else window[0]
+            hi = max(hi, window[1]) if hi else window[1]
+    return (lo, hi) if lo and hi else None
 
 
-def prices_date_range(path: str | Path) -> tuple[dt.date, dt.date] | None:
+def prices_date_range(
+    path: str | Path, last_day: dt.date | None = None
+) -> tuple[dt.date, dt.date] | None:
+    """First and last day of the bars in ``path`` (days after ``last_day`` left out), or None."""
     from tft_assets.sources.files import read_prices_file
 
-    dates = read_prices_file(path).get_column("date").drop_nulls()
-    return (dates.min(), dates.max()) if dates.len() else None
+    return _day_range(read_prices_file(path).get_column("date"), last_day)
 
 
-def date_range(kind: str, path: str | Path) -> tuple[dt.date, dt.date] | None:
+def date_range(
+    kind: str, path: str | Path, last_day: dt.date | None = None
+) -> tuple[dt.date, dt.date] | None:
     if kind not in INBOX_KINDS:
         raise ValueError(f"unknown inbox kind {kind!r}")
-    return posts_date_range(path) if kind == "posts" else prices_date_range(path)
+    reader = posts_date_range if kind == "posts" else prices_date_range
+    return reader(path, last_day)
 
 
-def import_window(kind: str, path: Path, first_day: dt.date) -> tuple[dt.date, dt.date]:
+def import_window(
+    kind: str, path: Path, first_day: dt.date, last_day: dt.date | None = None
+) -> tuple[dt.date, dt.date]:
     """The daily partitions an import of ``path`` fills: the days its rows cover, from
-    ``first_day`` (the first partition) on. A file with nothing to import is a one-line
-    ``ValueError``."""
-    window = date_range(kind, path)
+    ``first_day`` (the first partition) to ``last_day`` (the last: a row dated later is in
+    the future, and the import quarantines it rather than reaching for partitions that do not
+    exist). A file with nothing to import is a one-line ``ValueError``."""
+    window = date_range(kind, path, last_day)
     if window is None:
-        raise ValueError(f"{path.name}: no dated rows to import")
+        beyond = "" if last_day is None else f" on or before the last partition {last_day}"
+        raise ValueError(f"{path.name}: no dated rows{beyond} to import")
     start, end = max(window[0], first_day), window[1]
     if end < start:
         raise ValueError(

@@ -13,7 +13,12 @@ from collections.abc import Sequence
 import polars as pl
 
 from tft_assets.ingest.privacy import hash_authors
-from tft_assets.ingest.results import BEFORE_FIRST_PARTITION, IngestResult, split_checked_rows
+from tft_assets.ingest.results import (
+    AFTER_LAST_PARTITION,
+    BEFORE_FIRST_PARTITION,
+    IngestResult,
+    split_checked_rows,
+)
 from tft_assets.schemas import (
     ARCHIVE_POSTS_SCHEMA,
     PARSE_ERROR,
@@ -25,6 +30,10 @@ from tft_assets.settings import MARKET_TIMEZONE
 
 #: Reddit's own limit for a self-post body; longer text is rejected as oversized.
 MAX_TEXT_CHARS = 40_000
+#: A post id: Reddit's base36 ids, the derived ``hash_<hex>`` ids and other exporters' plain
+#: identifiers (letters, digits, ``_ . : -``), at most 100 characters. Anything else (blanks or
+#: control characters inside, a JSON object, a paragraph) is not an id.
+POST_ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,100}$"
 
 
 def canonical_url_expr(col: str = "url") -> pl.Expr:
@@ -52,6 +61,7 @@ def ingest_posts(
     author_salt: str,
     max_text_chars: int = MAX_TEXT_CHARS,
     first_partition: str | None = None,
+    last_partition: str | None = None,
 ) -> IngestResult:
     """Validate and split source posts into the given daily partitions.
 
@@ -62,6 +72,8 @@ def ingest_posts(
         max_text_chars: bodies or titles longer than this are quarantined as oversized.
         first_partition: the asset's first partition key: a post dated before it can never be
             stored, and is quarantined as ``before the first partition`` (not silently left out).
+        last_partition: the asset's last partition key: a post dated after it (in the future)
+            is quarantined as ``after the last partition``.
 
     Returns:
         :class:`IngestResult` whose partitions have :data:`RAW_POSTS_SCHEMA` (+ ``gt_*``), sorted
@@ -85,10 +97,14 @@ def ingest_posts(
         .then(pl.col(PARSE_ERROR))
         .when(pl.col("post_id").is_null() | (pl.col("post_id").str.strip_chars() == ""))
         .then(pl.lit("missing post_id"))
+        .when(~pl.col("post_id").str.contains(POST_ID_PATTERN))
+        .then(pl.lit("invalid post_id"))
         .when(pl.col("created_utc").is_null())
         .then(pl.lit("missing or unparsable created_utc"))
         .when(pl.col("_partition") < (first_partition or ""))
         .then(pl.lit(BEFORE_FIRST_PARTITION) + pl.col("_partition"))
+        .when(pl.col("_partition") > (last_partition or "9999-12-31"))
+        .then(pl.lit(AFTER_LAST_PARTITION) + pl.col("_partition"))
         .when(~pl.col("_partition").is_in(list(key_set)))
         .then(pl.lit("created_utc outside the run's partitions: ") + pl.col("_partition"))
         .when(text_len > max_text_chars)

@@ -10,8 +10,18 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from tft_assets.ingest.results import BEFORE_FIRST_PARTITION, IngestResult, split_checked_rows
+from tft_assets.ingest.results import (
+    AFTER_LAST_PARTITION,
+    BEFORE_FIRST_PARTITION,
+    IngestResult,
+    split_checked_rows,
+)
 from tft_assets.schemas import RAW_PRICES_SCHEMA, SOURCE_PRICES_SCHEMA, conform
+
+#: A market symbol after trimming and upper-casing: letters, digits and the separators Yahoo
+#: uses (``BRK-B``, ``BF.B``, ``^GSPC``, ``EURUSD=X``, ``BRK/B``), at most 24 characters. Anything
+#: else (blanks or control characters inside, other scripts, a paragraph) is not a ticker.
+TICKER_PATTERN = r"^[A-Z0-9^][A-Z0-9.\-=^/]{0,23}$"
 
 
 def ingest_prices(
@@ -19,6 +29,7 @@ def ingest_prices(
     partition_keys: Sequence[str],
     trading_days: Sequence[str],
     first_partition: str | None = None,
+    last_partition: str | None = None,
 ) -> IngestResult:
     """Validate bars and split them into the given daily partitions.
 
@@ -28,10 +39,14 @@ def ingest_prices(
         trading_days: the NYSE sessions among ``partition_keys``.
         first_partition: the asset's first partition key: a row dated before it can never be
             stored, and is quarantined as ``before the first partition`` (not silently left out).
+        last_partition: the asset's last partition key: a row dated after it (in the future)
+            is quarantined as ``after the last partition``.
 
-    Rejects (reason per row): missing ticker/date, a NaN, infinite or non-positive price,
-    ``high < low``, open/close outside ``[low, high]``, negative volume, a repeated
-    ``(ticker, date)``, a date that is not a session, a date outside the run.
+    Rejects (reason per row): missing ticker/date, a ticker that is not a symbol (see
+    :data:`TICKER_PATTERN`), a NaN, infinite or non-positive price, ``high < low``,
+    open/close outside ``[low, high]``, a NaN, infinite or non-positive split ratio, a
+    missing or negative volume, a repeated ``(ticker, date)``, a date that is not a session,
+    a date outside the run.
     """
     keys = list(partition_keys)
     sessions = set(trading_days)
@@ -52,8 +67,12 @@ def ingest_prices(
     reason = (
         pl.when(pl.col("ticker").is_null() | (pl.col("ticker") == "") | pl.col("date").is_null())
         .then(pl.lit("missing ticker or date"))
+        .when(~pl.col("ticker").str.contains(TICKER_PATTERN))
+        .then(pl.lit("invalid ticker"))
         .when(pl.col("_partition") < (first_partition or ""))
         .then(pl.lit(BEFORE_FIRST_PARTITION) + pl.col("_partition"))
+        .when(pl.col("_partition") > (last_partition or "9999-12-31"))
+        .then(pl.lit(AFTER_LAST_PARTITION) + pl.col("_partition"))
         .when(~pl.col("_partition").is_in(keys))
         .then(pl.lit("date outside the run's partitions: ") + pl.col("_partition"))
         .when(~pl.col("_partition").is_in(list(sessions)))
@@ -67,7 +86,15 @@ def ingest_prices(
             | (pl.col("low") > pl.min_horizontal("open", "close"))
         )
         .then(pl.lit("OHLC inconsistent: open/close outside [low, high]"))
-        .when(pl.col("volume").is_null() | (pl.col("volume") < 0))
+        .when(
+            pl.col("split_ratio").is_nan()
+            | pl.col("split_ratio").is_infinite()
+            | (pl.col("split_ratio") <= 0)
+        )
+        .then(pl.lit("invalid split ratio"))
+        .when(pl.col("volume").is_null())
+        .then(pl.lit("missing volume"))
+        .when(pl.col("volume") < 0)
         .then(pl.lit("negative volume"))
         .otherwise(pl.lit(None, dtype=pl.String))
         .alias("_reason")

@@ -26,6 +26,9 @@ REASON_SEPARATOR = ": "
 #: Reason of a row dated before the asset's first partition (``TFT_START_DATE``): it can never be
 #: stored, so it is quarantined rather than left out of the import.
 BEFORE_FIRST_PARTITION = "before the first partition (TFT_START_DATE)" + REASON_SEPARATOR
+#: Reason of a row dated after the asset's last partition (a timestamp in the future): no
+#: partition can hold it yet.
+AFTER_LAST_PARTITION = "after the last partition (in the future)" + REASON_SEPARATOR
 
 
 def reason_category(messages: pl.Expr) -> pl.Expr:

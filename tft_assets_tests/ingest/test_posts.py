@@ -40,6 +40,10 @@ def test_clean_rows_kept_with_contract_schema():
     [
         ("post_id", None, "missing post_id"),
         ("post_id", "  ", "missing post_id"),
+        ("post_id", "a b", "invalid post_id"),
+        ("post_id", "line\nbreak", "invalid post_id"),
+        ("post_id", "x" * 101, "invalid post_id"),
+        ("post_id", "{}", "invalid post_id"),
         ("created_utc", None, "missing or unparsable created_utc"),
         ("body", "x" * (MAX_TEXT_CHARS + 1), "oversized text"),
         ("title", "y" * (MAX_TEXT_CHARS + 5), "oversized text"),
@@ -127,3 +131,19 @@ def test_ingest_is_deterministic_regardless_of_input_order():
     a = ingest_posts(rows, ["2024-01-02"], author_salt="k").partitions["2024-01-02"]
     b = ingest_posts(rows.reverse(), ["2024-01-02"], author_salt="k").partitions["2024-01-02"]
     assert a.equals(b)
+
+
+def test_a_post_dated_after_the_last_partition_is_in_the_future():
+    rows = _posts(created_utc=[NOON, dt.datetime(2200, 1, 2, 17, tzinfo=UTC)])
+    res = ingest_posts(rows, ["2024-01-02"], author_salt="k", last_partition="2026-01-01")
+    q = res.quarantine["2024-01-02"]
+    assert res.kept_rows == 1
+    assert q.rows() == [
+        (
+            "raw_posts",
+            "2024-01-02",
+            "after the last partition (in the future)",
+            "2200-01-02",
+            q.item(0, "record"),
+        )
+    ]

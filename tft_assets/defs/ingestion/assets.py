@@ -4,7 +4,6 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 
 import dagster as dg
-import polars as pl
 from pydantic import Field
 
 from tft_assets.calendar import trading_days
@@ -20,7 +19,7 @@ from tft_assets.defs.resources import (
 )
 from tft_assets.ingest import IngestResult, ingest_posts, ingest_prices
 from tft_assets.ingest.posts import utc_window
-from tft_assets.schemas import ground_truth_columns
+from tft_assets.schemas import SOURCE_PRICES_SCHEMA, empty_frame, ground_truth_columns
 
 INGESTION_GROUP = "ingestion"
 OWNERS = ["team:data-platform"]
@@ -30,14 +29,16 @@ class RawPostsConfig(dg.Config):
     archive_files: list[str] = Field(
         default=[],
         description="Ingest these archive files (NDJSON[.zst], CSV, Parquet) instead of the configured "
-        "posts source; rows without a timestamp go to the quarantine (used by import-posts and the inbox sensor).",
+        "posts source; rows without a timestamp, and rows dated before the first partition or after the last, "
+        "go to the quarantine (used by import-posts and the inbox sensor).",
     )
 
 
 class RawPricesConfig(dg.Config):
     price_files: list[str] = Field(
         default=[],
-        description="Ingest every ticker of these OHLCV files instead of the configured prices source "
+        description="Ingest every ticker of these OHLCV files instead of the configured prices source; "
+        "undated bars, and bars dated before the first partition or after the last, go to the quarantine "
         "(used by import-prices and the inbox sensor).",
     )
 
@@ -67,7 +68,14 @@ def _before_first(start, keys: list[str], first_key: str | None):
     reads its own window (``start``)."""
     if first_key is None or keys[0] != first_key:
         return start
-    return start.replace(year=1970, month=1, day=1)
+    return start.replace(year=1, month=1, day=1)  # epochs go negative: 1970 is no beginning
+
+
+def _after_last(last_key: str | None) -> dt.datetime | None:
+    """The instant after which a post belongs to no partition yet (the end of the last
+    partition's New York day): an import passes such rows on, and they reach the quarantine
+    with their reason instead of staying behind in the file unnoticed."""
+    return None if last_key is None else utc_window([last_key])[1]
 
 
 def build_ingestion_assets(
@@ -94,16 +102,24 @@ def build_ingestion_assets(
     ) -> Iterator[dg.Output | dg.AssetCheckResult]:
         keys = list(context.partition_keys)
         start, end = utc_window(keys)
-        if config.archive_files:  # undated rows, and rows before the first partition, go on to
-            from tft_assets.sources.archive import ArchivePostsSource  # the quarantine
+        last_key = partitions.get_last_partition_key()
+        if config.archive_files:
+            from tft_assets.sources.archive import ArchivePostsSource
 
-            fetched = ArchivePostsSource(config.archive_files, keep_undated=True).fetch_posts(
-                _before_first(start, keys, first_key), end
+            # an import: undated rows, and rows before the first partition or after the last,
+            # go on to the quarantine
+            archive = ArchivePostsSource(
+                config.archive_files, keep_undated=True, keep_after=_after_last(last_key)
             )
+            fetched = archive.fetch_posts(_before_first(start, keys, first_key), end)
         else:
             fetched = posts.fetch_posts(start, end)
         result = ingest_posts(
-            fetched.frame, keys, author_salt=privacy.salt(context.log), first_partition=first_key
+            fetched.frame,
+            keys,
+            author_salt=privacy.salt(context.log),
+            first_partition=first_key,
+            last_partition=last_key,
         )
         q_rows = lake.write_quarantine("raw_posts", result.quarantine)
         context.log.info(f"raw_posts {keys[0]}..{keys[-1]}: {result.stats}")
@@ -126,13 +142,24 @@ def build_ingestion_assets(
         keys = list(context.partition_keys)
         days = [dt.date.fromisoformat(k) for k in keys]
         sessions = [d.isoformat() for d in trading_days(days[0], days[-1])]
-        first = days[0]
-        if config.price_files:  # every ticker of these files, rows before the first partition
-            prices = FilePricesResource(paths=config.price_files)  # included (to the quarantine)
-            first = _before_first(first, keys, first_key)
-        fetched = prices.fetch_prices(first, days[-1]) if sessions else None
-        frame = fetched.frame if fetched is not None else pl.DataFrame()
-        result = ingest_prices(frame, keys, sessions, first_partition=first_key)
+        last_key = partitions.get_last_partition_key()
+        fetched = None
+        if config.price_files:
+            # an import: every ticker of these files; undated rows, and rows before the first
+            # partition or after the last, go on to the quarantine
+            files = FilePricesResource(paths=config.price_files)
+            fetched = files.fetch_prices(
+                _before_first(days[0], keys, first_key),
+                days[-1],
+                after=dt.date.fromisoformat(last_key) if last_key else None,
+            )
+            prices = files
+        elif sessions:
+            fetched = prices.fetch_prices(days[0], days[-1])
+        frame = fetched.frame if fetched is not None else empty_frame(SOURCE_PRICES_SCHEMA)
+        result = ingest_prices(
+            frame, keys, sessions, first_partition=first_key, last_partition=last_key
+        )
         q_rows = lake.write_quarantine("raw_prices", result.quarantine)
         meta = _run_metadata(result, fetched.notes if fetched else {}, q_rows)
         non_sessions = sorted(set(keys) - set(sessions))

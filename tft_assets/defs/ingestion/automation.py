@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from tft_assets.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
+from tft_assets.defs.partitions import RANGE_END_TAG, RANGE_START_TAG, last_daily_partition
 from tft_assets.ingest.inbox import import_window, scan_inbox
 
 INGESTION_JOB = "ingestion_job"
@@ -68,13 +68,14 @@ def build_ingestion_automation(
         seen = json.loads(context.cursor) if context.cursor else []
         seen_set = set(seen)
         requests = []
+        last_day = last_daily_partition(first_day)
         for item in scan_inbox(inbox):
             if item.key in seen_set:
                 continue
             seen.append(item.key)
             seen_set.add(item.key)
             try:
-                start, end = import_window(item.kind, item.path, first_day)
+                start, end = import_window(item.kind, item.path, first_day, last_day)
             except ValueError as exc:  # nothing to import
                 context.log.warning(f"inbox file skipped: {exc}")
                 continue

@@ -9,10 +9,13 @@ Formats (detected from the file extension, then the first line / CSV header):
 ``reddit_ndjson``
     Pushshift / Arctic-Shift dumps: one Reddit JSON object per line, submissions (t3) and
     comments (t1), plain, ``.gz`` or ``.zst``. Streamed in batches with bounded memory (a
-    ``.zst`` dump is decompressed with zstandard's stream reader, ``max_window_size=2**31`` as
-    the Pushshift ``--long=31`` dumps need). Only the fields below are parsed; the dozens of
+    ``.zst`` dump is decompressed frame by frame, ``max_window_size=2**31`` as the Pushshift
+    ``--long=31`` dumps need; a dump cut short is an error naming the line it stops after,
+    not a shorter dump). Only the fields below are parsed; the dozens of
     other keys are skipped. A line that is not valid JSON becomes a row whose fields are all
-    null except ``body`` (the raw line), so ingestion quarantines it rather than it vanishing.
+    null except ``body`` (the raw line), so ingestion quarantines it rather than it vanishing;
+    a block polars' parser refuses as a whole is read line by line (a repeated key keeps its
+    first value either way). A byte order mark before line 1 is skipped.
 ``kaggle_csv``
     "Reddit WallStreetBets Posts" layout: ``title, score, id, url, comms_num, created, body,
     timestamp``. ``timestamp`` is ignored: it is a naive wall-clock time of the exporter's zone
@@ -44,7 +47,9 @@ Formats (detected from the file extension, then the first line / CSV header):
     Reddit field names is mapped like NDJSON. Read batch by batch (row groups).
 
 CSV files (plain, ``.gz``, ``.zst``) are read whole and yielded in batches: exports are
-megabytes; the multi-gigabyte dumps are NDJSON and are streamed.
+megabytes; the multi-gigabyte dumps are NDJSON and are streamed. A file no reader can take
+(binary, a cut-off or corrupt compressed stream, corrupt Parquet, a quote that never closes)
+is a one-line ``ValueError`` naming the file, and the line where there is one.
 
 :data:`ARCHIVE_COLUMN_MAPPING` is the same mapping as a table (``archive_mapping_markdown``
 renders it for the README).

@@ -8,9 +8,7 @@ the shared Reddit-JSON mapping.
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Callable
-from pathlib import Path
 
 import polars as pl
 
@@ -26,39 +24,9 @@ from tft_assets.sources.columns import (
     text,
     timestamp,
 )
-from tft_assets.sources.file_io import open_binary
 from tft_assets.sources.reddit_json import reddit_json_to_contract
 
 DERIVED_ID_PREFIX = "hash_"
-
-
-def read_csv_text(path: Path) -> pl.DataFrame:
-    """Every column as text (numbers are parsed by the mapping, tolerantly)."""
-    with open_binary(path) as fh:
-        data = fh.read()
-    try:
-        return pl.read_csv(
-            io.BytesIO(data),
-            infer_schema=False,
-            encoding="utf8-lossy",
-            truncate_ragged_lines=True,
-        )
-    except pl.exceptions.ComputeError as exc:
-        line = unbalanced_quote_line(data)
-        where = (
-            f"line {line}: a quoted field that never closes" if line else str(exc).splitlines()[0]
-        )
-        raise ValueError(f"{path.name}: not a readable CSV ({where})") from None
-
-
-def unbalanced_quote_line(data: bytes) -> int | None:
-    """The 1-based line where a double-quoted field opens and is never closed, if any."""
-    inside, opened = False, None
-    for i, line in enumerate(data.split(b"\n"), start=1):
-        if line.count(b'"') % 2:
-            inside = not inside
-            opened = i if inside else None
-    return opened if inside else None
 
 
 def _subreddit_from_permalink(url: pl.Expr, post_id: pl.Expr) -> pl.Expr:

@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 from typing import Literal
 
-from tft_assets.sources.file_io import open_binary
+from tft_assets.sources.file_io import looks_binary, open_binary, parquet_columns
 
 ArchiveFormat = Literal[
     "reddit_ndjson",
@@ -73,27 +73,13 @@ def _first_line(path: Path, limit_bytes: int = 1 << 16) -> bytes:
     return head.split(b"\n", 1)[0].strip().lstrip(b"\xef\xbb\xbf")
 
 
-def _looks_binary(line: bytes) -> bool:
-    """A NUL byte, undecodable UTF-8 or many control characters: not a text header."""
-    if b"\x00" in line:
-        return True
-    try:
-        text = line.decode("utf-8")
-    except UnicodeDecodeError:
-        return True
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r")
-    return controls > max(2, len(text) // 100)
-
-
 def _csv_header(line: bytes) -> set[str]:
     cells = next(csv.reader([line.decode("utf-8", errors="replace")]), [])
     return {c.strip().lower() for c in cells}
 
 
 def _parquet_format(path: Path) -> ArchiveFormat:
-    import pyarrow.parquet as pq
-
-    cols = set(pq.ParquetFile(path).schema_arrow.names)
+    cols = set(parquet_columns(path))
     if "post_id" in cols:
         return "contract_parquet"
     if "id" in cols:
@@ -120,7 +106,7 @@ def detect_format(path: str | Path) -> ArchiveFormat:
     # An empty dump is still a dump; an empty CSV has no header to go by.
     if not line or line.startswith(b"{"):
         return "reddit_ndjson"
-    if _looks_binary(line):
+    if looks_binary(line):
         raise ValueError(
             f"{path.name}: line 1 is binary, not text (a compressed or corrupt file? .gz and .zst "
             "are read by their extension); expected Reddit NDJSON, a known CSV export or Parquet"

@@ -13,11 +13,16 @@ from pathlib import Path
 
 import polars as pl
 
-from tft_assets.schemas import ARCHIVE_POSTS_SCHEMA, conform, empty_frame
-from tft_assets.sources.archive.csv_layouts import map_csv, read_csv_text
+from tft_assets.schemas import ARCHIVE_POSTS_SCHEMA, PARSE_ERROR, conform, empty_frame
+from tft_assets.sources.archive.csv_layouts import map_csv
 from tft_assets.sources.archive.formats import ArchiveFormat, Undated, detect_format
 from tft_assets.sources.columns import posts_contract
-from tft_assets.sources.file_io import READ_CHUNK_BYTES, open_binary
+from tft_assets.sources.file_io import (
+    READ_CHUNK_BYTES,
+    open_binary,
+    parquet_batches,
+    read_csv_text,
+)
 from tft_assets.sources.reddit_json import REDDIT_JSON_FIELDS, reddit_json_to_contract
 
 DEFAULT_BATCH_ROWS = 50_000
@@ -25,6 +30,7 @@ DEFAULT_BATCH_ROWS = 50_000
 DEFAULT_BATCH_BYTES = 32 * 1024 * 1024
 
 _NDJSON_SCHEMA = {name: pl.String() for name in REDDIT_JSON_FIELDS}
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
@@ -58,26 +64,59 @@ def default_kind_from_name(name: str) -> str:
     return "comment" if lowered.startswith("rc_") or "comment" in lowered else "submission"
 
 
-def _split_lines(block: bytes) -> tuple[list[bytes], list[str], list[str]]:
-    """``(lines that are JSON objects, every other non-blank line as text, why each failed)``."""
-    good: list[bytes] = []
-    bad: list[str] = []
-    errors: list[str] = []
+def _as_text(value: object) -> str | None:
+    """A parsed JSON value as the text polars' NDJSON reader gives a String field: a string
+    as it is, anything else as JSON; lone surrogates (``"\\ud800"``) replaced, since polars
+    holds UTF-8 only."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _first_key_wins(pairs: list[tuple[str, object]]) -> dict:
+    """An object whose repeated key keeps its first value, as polars' reader does."""
+    out: dict = {}
+    for key, value in pairs:
+        out.setdefault(key, value)
+    return out
+
+
+def _parse_line(line: bytes) -> tuple[dict | None, str | None]:
+    """``(the object, None)``, or ``(None, why it is not one)``, for one NDJSON line."""
+    try:
+        parsed = json.loads(
+            line, parse_constant=_reject_constant, object_pairs_hook=_first_key_wins
+        )
+    except (ValueError, RecursionError) as exc:
+        return None, f"malformed JSON: {exc}"[:300]
+    if not isinstance(parsed, dict):
+        return None, f"malformed JSON: a JSON {type(parsed).__name__}, not an object"
+    return parsed, None
+
+
+def _parse_lines(block: bytes) -> tuple[pl.DataFrame, int]:
+    """Every non-blank line of ``block`` parsed on its own (for a block polars refused as a
+    whole): ``(rows of the Reddit fields and parse_error, malformed lines)``. A line that is
+    not a JSON object becomes a row of its text (``body``) and the parser's message."""
+    names = (*REDDIT_JSON_FIELDS, PARSE_ERROR)
+    columns: dict[str, list[str | None]] = {name: [] for name in names}
+    malformed = 0
     for line in block.split(b"\n"):
         if not line.strip():
             continue
-        try:
-            parsed = json.loads(line)
-        except ValueError as exc:
-            parsed, error = None, str(exc)
-        else:
-            error = f"a JSON {type(parsed).__name__}, not an object"
-        if isinstance(parsed, dict):
-            good.append(line)
-        else:
-            bad.append(line.decode("utf-8", errors="replace"))
-            errors.append(f"malformed JSON: {error}"[:300])
-    return good, bad, errors
+        record, error = _parse_line(line)
+        if record is None:
+            malformed += 1
+            record = {"body": line.decode("utf-8", errors="replace")}
+        for name in REDDIT_JSON_FIELDS:
+            columns[name].append(_as_text(record.get(name)))
+        columns[PARSE_ERROR].append(error)
+    return pl.DataFrame(columns, schema={name: pl.String() for name in names}), malformed
 
 
 def _parse_ndjson_block(block: bytes, stats: ArchiveStats) -> pl.DataFrame:
@@ -85,23 +124,11 @@ def _parse_ndjson_block(block: bytes, stats: ArchiveStats) -> pl.DataFrame:
     (``body``) and the parser's message (``parse_error``), for ingestion to quarantine."""
     try:
         return pl.read_ndjson(block, schema=_NDJSON_SCHEMA)
-    except (pl.exceptions.ComputeError, pl.exceptions.PolarsError, ValueError):
+    except (pl.exceptions.PolarsError, ValueError):
         pass
-    good, bad, errors = _split_lines(block)
-    stats.malformed_lines += len(bad)
-    frames = []
-    if good:
-        frames.append(pl.read_ndjson(b"\n".join(good), schema=_NDJSON_SCHEMA))
-    if bad:
-        frames.append(
-            pl.DataFrame(
-                {"body": bad, "parse_error": errors},
-                schema={"body": pl.String, "parse_error": pl.String},
-            )
-        )
-    if not frames:
-        return pl.DataFrame(schema=_NDJSON_SCHEMA)
-    return pl.concat(frames, how="diagonal")
+    frame, malformed = _parse_lines(block)
+    stats.malformed_lines += malformed
+    return frame
 
 
 def _iter_ndjson_blocks(
@@ -112,12 +139,15 @@ def _iter_ndjson_blocks(
     pending_lines = 0
     pending_bytes = 0
     tail = b""
+    first = True
     with open_binary(path) as fh:
         while True:
             chunk = fh.read(READ_CHUNK_BYTES)
             if not chunk:
                 break
             stats.bytes_read += len(chunk)
+            if first:  # a byte order mark, as some exporters write, is not part of line 1
+                chunk, first = chunk.removeprefix(UTF8_BOM), False
             cut = chunk.rfind(b"\n")
             if cut < 0:
                 tail += chunk
@@ -152,12 +182,7 @@ def _ndjson_frames(read: _Read) -> Iterator[pl.DataFrame]:
 
 
 def _parquet_frames(read: _Read) -> Iterator[pl.DataFrame]:
-    import pyarrow.parquet as pq
-
-    parquet = pq.ParquetFile(read.path)
-    for record_batch in parquet.iter_batches(batch_size=read.batch_rows):
-        raw = pl.from_arrow(record_batch)
-        assert isinstance(raw, pl.DataFrame)
+    for raw in parquet_batches(read.path, read.batch_rows):
         if read.fmt == "contract_parquet":
             yield posts_contract(raw, read.source, read.subreddit)
         else:

@@ -32,7 +32,8 @@ class ArchivePostsSource:
     ``fetch_posts`` streams every file and keeps rows with ``start_utc <= created_utc <
     end_utc``. Rows without a timestamp cannot belong to a window: they are counted in the
     file's note, or, with ``keep_undated`` (``tft-trader import-posts``), passed on for
-    ingestion to quarantine.
+    ingestion to quarantine. With ``keep_after``, rows created at or after that instant (in
+    the future of every partition) are passed on too, for the same reason.
     """
 
     def __init__(
@@ -43,9 +44,12 @@ class ArchivePostsSource:
         undated: Undated = "null",
         subreddit: str | None = None,
         keep_undated: bool = False,
+        keep_after: dt.datetime | None = None,
     ) -> None:
+        assert keep_after is None or keep_after.tzinfo is not None, "use an aware datetime"
         self.paths = paths
         self.keep_undated = keep_undated
+        self.keep_after = keep_after
         self.batch_rows = batch_rows
         self.undated: Undated = undated
         self.subreddit = subreddit
@@ -65,6 +69,8 @@ class ArchivePostsSource:
             in_window = (pl.col("created_utc") >= start) & (pl.col("created_utc") < end)
             if self.keep_undated:
                 in_window = in_window | pl.col("created_utc").is_null()
+            if self.keep_after is not None:
+                in_window = in_window | (pl.col("created_utc") >= self.keep_after)
             window = batch.filter(in_window)
             kept += window.height
             if window.height:
