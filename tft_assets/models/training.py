@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import zipfile
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -40,7 +41,14 @@ from tft_assets.models.metrics import (
     reliability_bins,
 )
 from tft_assets.models.tabular import TabularView
-from tft_assets.models.trees import DEFAULT_PARAMS, TREE_KINDS, TreeModel, fit_tree
+from tft_assets.models.trees import (
+    DEFAULT_PARAMS,
+    TREE_KINDS,
+    TreeModel,
+    fit_tree,
+    predict_trees,
+    top_contributions_json,
+)
 
 FAMILIES = (*TREE_KINDS, "tft")
 CADENCES = ("daily", "weekly", "monthly")
@@ -208,26 +216,30 @@ class ModelBundle:
     def member_probs(self, data: ModelData, table: np.ndarray | None = None) -> np.ndarray:
         """``(n, M)`` P(up) of every member, in ``ensemble.names`` order (``table``: the trees'
         tabular view of ``data`` when already built)."""
-        cols = []
-        for name in self.ensemble.names:
-            model = self.members[name]
-            if isinstance(model, TreeModel):
-                if table is None:
-                    table = self.view.transform(data.x, self.feature_names, data.end_dates)
-                cols.append(model.predict(table))
-            else:
-                cols.append(model.predict(data.x))
-        return np.column_stack(cols)
+        return self._member_outputs(data, table, contributions=False)[0]
+
+    def _member_outputs(
+        self, data: ModelData, table: np.ndarray | None, *, contributions: bool
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """:meth:`member_probs`, and with ``contributions`` each tree member's Tree SHAP
+        contributions ``(n, len(columns) + 1)`` by name; the tree members run at once,
+        sharing the CPUs (:func:`~tft_assets.models.trees.predict_trees`)."""
+        trees = {n: m for n, m in self.members.items() if isinstance(m, TreeModel)}
+        if trees and table is None:
+            table = self.view.transform(data.x, self.feature_names, data.end_dates)
+        outputs = predict_trees(trees, table, os.cpu_count() or 1, contributions=contributions)
+        cols = [
+            outputs[name][0] if name in outputs else self.members[name].predict(data.x)
+            for name in self.ensemble.names
+        ]
+        contribs = {n: c for n, (_, c) in outputs.items() if c is not None}
+        return np.column_stack(cols), contribs
 
     def predict(self, data: ModelData) -> pl.DataFrame:
         """One row per sample: calibrated ``p_up``, the expected forward return and its
         conformal interval, every member's output, and the three largest contributions."""
         _check_features(data.feature_names, self.feature_names)
-        has_trees = any(isinstance(m, TreeModel) for m in self.members.values())
-        table = (
-            self.view.transform(data.x, self.feature_names, data.end_dates) if has_trees else None
-        )
-        probs = self.member_probs(data, table)
+        probs, contribs = self._member_outputs(data, None, contributions=True)
         p = np.clip(self.ensemble.predict(probs), 0.0, 1.0)
         a, b = self.return_map
         expected = a + b * (p - 0.5)
@@ -238,21 +250,20 @@ class ModelBundle:
             pl.Series("return_low", low),
             pl.Series("return_high", high),
             *(pl.Series(f"p_{n}", probs[:, i]) for i, n in enumerate(self.ensemble.names)),
-            pl.Series("top_features", self._top(data, table), dtype=pl.String),
+            pl.Series("top_features", self._top(len(data), contribs), dtype=pl.String),
         )
         return frame
 
-    def _top(self, data: ModelData, table: np.ndarray | None) -> list[str]:
-        from tft_assets.models.trees import top_contributions
-
-        trees = [(n, m) for n, m in self.members.items() if isinstance(m, TreeModel)]
-        if not trees:
-            return [json.dumps([])] * len(data)
+    def _top(self, n: int, contribs: dict[str, np.ndarray]) -> list[str]:
+        """Per row, the JSON list of the three largest contributions of the tree members'
+        Tree SHAP output, averaged with the ensemble's weights renormalised over the trees."""
+        if not contribs:
+            return [json.dumps([])] * n
         weights = dict(zip(self.ensemble.names, self.ensemble.weights, strict=True))
-        w = np.array([weights.get(n, 0.0) for n, _ in trees])
-        w = w / w.sum() if w.sum() > 0 else np.full(len(trees), 1.0 / len(trees))
-        contrib = sum(wi * m.contributions(table) for wi, (_, m) in zip(w, trees, strict=True))
-        return [json.dumps(r) for r in top_contributions(contrib, self.columns, k=3)]
+        w = np.array([weights.get(name, 0.0) for name in contribs])
+        w = w / w.sum() if w.sum() > 0 else np.full(len(contribs), 1.0 / len(contribs))
+        contrib = sum(wi * c for wi, c in zip(w, contribs.values(), strict=True))
+        return top_contributions_json(contrib, self.columns, k=3)
 
     def to_bytes(self) -> bytes:
         """A zip: ``manifest.json`` plus one file per member; deterministic for equal bundles."""

@@ -50,35 +50,51 @@ class TreeModel:
     feature_names: tuple[str, ...]
     params: dict[str, Any] = field(default_factory=dict)
 
-    def predict(self, table: np.ndarray) -> np.ndarray:
-        """P(up), float64 ``(n,)``, for the rows of a tabular view ``(n, len(feature_names))``."""
-        self._check(table)
-        if self.kind == "xgboost":
-            import xgboost as xgb
-
-            return self.booster.predict(xgb.DMatrix(table, missing=np.nan)).astype(np.float64)
-        return np.asarray(self.booster.predict(table), dtype=np.float64)
+    def predict(self, table: np.ndarray, threads: int = 1) -> np.ndarray:
+        """P(up), float64 ``(n,)``, for the rows of a tabular view ``(n, len(feature_names))``,
+        on ``threads`` library threads (rows are independent: the thread count never changes
+        a value)."""
+        return self.predict_with_contributions(table, threads, contributions=False)[0]
 
     def contributions(self, table: np.ndarray, threads: int | None = None) -> np.ndarray:
         """Tree SHAP contributions, float64 ``(n, F + 1)`` in log-odds (last column: bias); each
-        row sums to the logit of :meth:`predict`. Tree SHAP is the costly part of inference, so
-        it runs on ``threads`` (default: every CPU); rows are independent, so the result does
-        not depend on the thread count."""
-        self._check(table)
+        row sums to the logit of :meth:`predict`. Runs on ``threads`` library threads (default:
+        every CPU); rows are independent, so the result does not depend on the thread count."""
         threads = threads or os.cpu_count() or 1
+        out = self.predict_with_contributions(table, threads, contributions=True)[1]
+        assert out is not None
+        return out
+
+    def predict_with_contributions(
+        self, table: np.ndarray, threads: int = 1, *, contributions: bool = True
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """:meth:`predict` and (when ``contributions``) :meth:`contributions` of the same rows
+        from one input build (one XGBoost ``DMatrix``), on ``threads`` library threads.
+
+        Several calls may run at once on *different* models (both libraries release the GIL);
+        one model serves one call at a time, since XGBoost's thread count is booster state.
+        """
+        self._check(table)
+        threads = max(1, int(threads))
         if self.kind == "xgboost":
             import xgboost as xgb
 
             self.booster.set_param({"nthread": threads})
             try:
-                out = self.booster.predict(
-                    xgb.DMatrix(table, missing=np.nan, nthread=threads), pred_contribs=True
-                )
+                matrix = xgb.DMatrix(table, missing=np.nan, nthread=threads)
+                p = self.booster.predict(matrix)
+                c = self.booster.predict(matrix, pred_contribs=True) if contributions else None
             finally:
                 self.booster.set_param({"nthread": self.params.get("nthread", 1)})
         else:
-            out = self.booster.predict(table, pred_contrib=True, num_threads=threads)
-        return np.asarray(out, dtype=np.float64)
+            p = self.booster.predict(table, num_threads=threads)
+            c = (
+                self.booster.predict(table, pred_contrib=True, num_threads=threads)
+                if contributions
+                else None
+            )
+        p = np.asarray(p, dtype=np.float64)
+        return p, (None if c is None else np.asarray(c, dtype=np.float64))
 
     def importance(self) -> dict[str, float]:
         """Total gain per column, normalised to sum 1 (0 for columns never split on)."""
@@ -200,6 +216,38 @@ def _fit_lightgbm(table, y, params, rounds, seed, threads, valid, callbacks) -> 
     )
 
 
+def predict_trees(
+    models: dict[str, TreeModel],
+    table: np.ndarray | None,
+    threads: int,
+    *,
+    contributions: bool = True,
+) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
+    """Per model name (``models``' order), :meth:`TreeModel.predict_with_contributions` of
+    ``table``, the models running at once on ``threads`` CPUs in all.
+
+    One worker per model, each calling its library with ``threads // len(models)`` threads
+    (at least 1): single-threaded library calls on two CPUs leave no OpenMP team spinning at a
+    barrier while the other library or another process holds a core. Each model sees the same
+    rows, so every value equals the one a single sequential call gives.
+    """
+    if not models:
+        return {}
+    assert table is not None, "tree models need the tabular view"
+    per_model = max(1, threads // len(models))
+
+    def run(model: TreeModel) -> tuple[np.ndarray, np.ndarray | None]:
+        return model.predict_with_contributions(table, per_model, contributions=contributions)
+
+    if len(models) == 1 or threads < 2:
+        return {name: run(model) for name, model in models.items()}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(len(models), threads)) as pool:
+        futures = {name: pool.submit(run, model) for name, model in models.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
 def top_contributions(
     contributions: np.ndarray, feature_names: tuple[str, ...], k: int = 3
 ) -> list[list[dict[str, float | str]]]:
@@ -210,4 +258,36 @@ def top_contributions(
     return [
         [{"feature": feature_names[j], "contribution": round(float(c[i, j]), 6)} for j in row]
         for i, row in enumerate(order)
+    ]
+
+
+def top_contributions_json(
+    contributions: np.ndarray, feature_names: tuple[str, ...], k: int = 3
+) -> list[str]:
+    """Per row, ``json.dumps`` of its :func:`top_contributions` list, string for string.
+
+    The selection is ``k`` vectorised arg-max passes over the absolute contributions (the first
+    of equal values wins, as in the stable sort of :func:`top_contributions`); the strings are
+    formatted from the selected values. Non-finite contributions take the plain path.
+    """
+    import json
+
+    c = contributions[:, : len(feature_names)]
+    if not np.isfinite(c).all():
+        return [json.dumps(r) for r in top_contributions(contributions, feature_names, k)]
+    k = min(k, c.shape[1])
+    magnitude = np.abs(c)
+    rows = np.arange(len(c))
+    order = np.empty((len(c), k), dtype=np.intp)
+    for rank in range(k):
+        order[:, rank] = magnitude.argmax(axis=1)
+        magnitude[rows, order[:, rank]] = -np.inf
+    values = np.take_along_axis(c, order, axis=1)
+    quoted = [json.dumps(f) for f in feature_names]
+    item = '{"feature": %s, "contribution": %r}'
+    return [
+        "["
+        + ", ".join([item % (quoted[j], round(v, 6)) for j, v in zip(js, vs, strict=True)])
+        + "]"
+        for js, vs in zip(order.tolist(), values.tolist(), strict=True)
     ]

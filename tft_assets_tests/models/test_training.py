@@ -136,3 +136,27 @@ def test_a_canary_from_the_future_is_refused_before_any_fit(monkeypatch):
     )
     with pytest.raises(LeakageError, match="future_return"):
         train_partition(renamed, DAY, CFG)
+
+
+def test_predict_is_each_members_own_output_and_its_weighted_tree_shap_top_three():
+    import json
+
+    from tft_assets.models.trees import top_contributions
+
+    data = _data()
+    bundle = train_partition(data, DAY, CFG).bundle
+    today = _today(data, DAY)
+    pred = bundle.predict(today)
+    table = bundle.view.transform(today.x, bundle.feature_names, today.end_dates)
+    probs = np.column_stack([bundle.members[n].predict(table) for n in bundle.ensemble.names])
+    for i, name in enumerate(bundle.ensemble.names):
+        np.testing.assert_array_equal(pred[f"p_{name}"].to_numpy(), probs[:, i])
+    np.testing.assert_array_equal(
+        pred["p_up"].to_numpy(), np.clip(bundle.ensemble.predict(probs), 0, 1)
+    )
+    w = np.array(bundle.ensemble.weights) / sum(bundle.ensemble.weights)
+    weights = dict(zip(bundle.ensemble.names, w, strict=True))
+    contrib = sum(weights[n] * m.contributions(table, threads=1) for n, m in bundle.members.items())
+    want = [json.dumps(r) for r in top_contributions(contrib, bundle.columns, k=3)]
+    assert pred["top_features"].to_list() == want
+    np.testing.assert_array_equal(bundle.member_probs(today), probs)
