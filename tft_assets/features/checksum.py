@@ -24,14 +24,30 @@ class _Col:
     data: np.ndarray | list[str]  # fixed-width values, or one encoded string per row
 
 
+#: Dtypes whose columns are encoded together, one NumPy block per dtype (``fill_null(0)`` keeps
+#: them); the block's columns have the bytes of the per-column encoding.
+_BLOCK_DTYPES = (pl.Float64, pl.Int64)
+
+
 def _encode(frame: pl.DataFrame) -> list[_Col]:
+    if frame.width == 0:
+        return []
+    valid_all = frame.select(pl.all().is_not_null()).to_numpy()
+    blocks: dict[str, np.ndarray] = {}
+    for dtype in _BLOCK_DTYPES:
+        names = [n for n, t in frame.schema.items() if t == dtype]
+        if names:
+            block = frame.select(pl.col(names).fill_null(0)).to_numpy()
+            blocks.update({n: block[:, j] for j, n in enumerate(names)})
     cols = []
-    for name in frame.columns:
+    for j, name in enumerate(frame.columns):
         s = frame[name]
         dtype = s.dtype
-        valid = s.is_not_null().to_numpy()
+        valid = valid_all[:, j]
         data: np.ndarray | list[str]
-        if dtype == pl.String:
+        if name in blocks:
+            data = np.ascontiguousarray(blocks[name])
+        elif dtype == pl.String:
             data = (s.fill_null(_NULL) + _SEP).to_list()
         elif dtype.is_numeric() or dtype == pl.Boolean:
             data = np.ascontiguousarray(s.fill_null(0).to_numpy())

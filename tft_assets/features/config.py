@@ -7,8 +7,9 @@ import json
 from dataclasses import dataclass
 
 #: Semantic version of the feature definitions. Bump the minor for a new feature, the major
-#: when an existing feature changes meaning; it is part of every ``snapshot_id``.
-FEATURE_VERSION = "1.0.0"
+#: when an existing feature changes meaning, the patch when stored values change without a new
+#: meaning (1.0.1: the vectorised isolation forest); it is part of every ``snapshot_id``.
+FEATURE_VERSION = "1.0.1"
 
 
 @dataclass(frozen=True)

@@ -350,7 +350,8 @@ def render_data_dictionary(config: FeatureConfig | None = None) -> str:
         "(share of null features in the row), `anomaly_count` and `anomaly_features` (features whose "
         f"|z| > {c.anomaly_z:g} against the ticker's previous {c.anomaly_window_sessions} sessions, "
         "comma-separated) and `isolation_score` "
-        "(IsolationForest `score_samples` on the day's cross-section, lower = more anomalous).",
+        f"(an isolation forest of {c.isolation_trees} trees on the day's cross-section, scikit-learn's "
+        "`score_samples` scale: -1..0, lower = more anomalous).",
         "Non-trading days have zero rows. `snapshot_id` is a UUID5 of the feature version, the partition, the "
         "builder config and the chained input checksums; the content checksum is a SHA-256 of the frame's "
         "values. Lineage `(snapshot_id, ticker, post_id)` lists every quality post that mentions the ticker in "

@@ -20,6 +20,7 @@ from tft_assets.calendar import is_trading_day
 from tft_assets.features.build import FeatureInputs, compute_features_with_inputs
 from tft_assets.features.checksum import chained_digests, frame_digest
 from tft_assets.features.config import FEATURE_VERSION, FeatureConfig
+from tft_assets.features.isolation import isolation_scores
 from tft_assets.features.price import assert_no_ground_truth
 from tft_assets.features.registry import FEATURE_NAMES, SCALE_FREE_FEATURES
 
@@ -138,7 +139,8 @@ def anomaly_flags(
 
 
 def _with_isolation_scores(day_frame: pl.DataFrame, config: FeatureConfig) -> pl.DataFrame:
-    """IsolationForest ``score_samples`` over the day's cross-section (lower = more anomalous)."""
+    """Isolation forest scores over the day's cross-section (lower = more anomalous; see
+    :func:`~tft_assets.features.isolation.isolation_scores`)."""
     if day_frame.height < _MIN_ROWS_FOR_STATS:
         return day_frame.with_columns(pl.lit(None, pl.Float64).alias("isolation_score"))
     scores = _isolation_scores(_imputed_matrix(day_frame), config)
@@ -157,15 +159,7 @@ def _imputed_matrix(
 
 
 def _isolation_scores(x: np.ndarray, config: FeatureConfig) -> np.ndarray:
-    from sklearn.ensemble import IsolationForest
-
-    model = IsolationForest(
-        n_estimators=config.isolation_trees,
-        max_samples=min(256, x.shape[0]),
-        random_state=config.isolation_seed,
-    )
-    model.fit(x)
-    return model.score_samples(x).astype(np.float64)
+    return isolation_scores(x, config.isolation_trees, config.isolation_seed)
 
 
 def correlated_pairs(
@@ -192,21 +186,75 @@ def correlated_pairs(
     )
 
 
+@dataclass(frozen=True)
+class LineageIndex:
+    """Quality mentions, sorted by session, each with the rank (``pair``) of its
+    ``(ticker, post_id)`` among the distinct pairs sorted by ticker then post id: a day's lineage
+    is then an integer unique and sort over its window instead of a string one."""
+
+    sessions: pl.Series  # session of each mention, sorted
+    tickers: pl.Series  # ticker of each mention
+    pair: pl.Series  # UInt32 row of ``pairs`` of each mention
+    pairs: pl.DataFrame  # distinct (ticker, post_id), sorted
+
+    @classmethod
+    def of(cls, mentions: pl.DataFrame) -> LineageIndex:
+        """``mentions``: ``quality_mentions`` rows (``session``, ``ticker``, ``post_id``, ...)
+        sorted by session."""
+        pairs = mentions.select("ticker", "post_id").unique().sort("ticker", "post_id")
+        ranked = mentions.select("session", "ticker", "post_id").join(
+            pairs.with_row_index("pair"),
+            on=["ticker", "post_id"],
+            how="left",
+            maintain_order="left",
+        )
+        return cls(ranked["session"], ranked["ticker"], ranked["pair"], pairs)
+
+    def lineage(
+        self, snapshot_id: str, first: dt.date, last: dt.date, tickers: pl.Series
+    ) -> pl.DataFrame:
+        """``(snapshot_id, ticker, post_id)`` of the distinct pairs of ``tickers`` mentioned in
+        sessions ``first..last``, sorted by ticker then post id (:data:`LINEAGE_SCHEMA`)."""
+        lo = self.sessions.search_sorted(first, side="left")
+        hi = self.sessions.search_sorted(last, side="right")
+        window = pl.DataFrame(
+            {"ticker": self.tickers.slice(lo, hi - lo), "pair": self.pair.slice(lo, hi - lo)}
+        )
+        rows = (
+            window.filter(pl.col("ticker").is_in(tickers.implode()))
+            .get_column("pair")
+            .unique()
+            .sort()
+        )
+        return self.pairs.select(
+            pl.lit(snapshot_id, pl.String).alias("snapshot_id"),
+            pl.col("ticker").gather(rows),
+            pl.col("post_id").gather(rows),
+        )
+
+
+def _dates_between(features: pl.DataFrame, first: dt.date, last: dt.date) -> pl.DataFrame:
+    """The rows of ``features`` (sorted by ``date``) dated ``first..last``."""
+    dates = features.get_column("date")
+    lo = dates.search_sorted(first, side="left")
+    hi = dates.search_sorted(last, side="right")
+    return features.slice(lo, hi - lo)
+
+
 def _finalise_day(
     day: dt.date,
     features: pl.DataFrame,
     inputs: FeatureInputs,
+    lineage_index: LineageIndex,
     input_checksum: str,
     config: FeatureConfig,
 ) -> Snapshot:
     """One code path for the single-day and range builders (hence identical bytes)."""
     builder_config = config.to_json()
     sid = make_snapshot_id(day, builder_config, input_checksum)
-    day_frame = features.filter(pl.col("date") == day).sort("ticker")
+    day_frame = _dates_between(features, day, day).sort("ticker")
     past = [d for d in inputs.sessions if d < day][-config.anomaly_window_sessions :]
-    history = (
-        features.filter(pl.col("date").is_between(past[0], past[-1])) if past else features.clear()
-    )
+    history = _dates_between(features, past[0], past[-1]) if past else features.clear()
     day_frame = anomaly_flags(day_frame, history, past, config)
     day_frame = _with_isolation_scores(day_frame, config)
     frame = day_frame.with_columns(
@@ -219,17 +267,7 @@ def _finalise_day(
     sessions = [s for s in inputs.sessions if s <= day]
     window = sessions[-config.sentiment_lookback_sessions :]
     if window and frame.height:
-        # mentions are sorted by session: slice the window, then keep the frame's tickers.
-        sess = inputs.mentions["session"]
-        lo = sess.search_sorted(window[0], side="left")
-        hi = sess.search_sorted(window[-1], side="right")
-        lineage = (
-            inputs.mentions.slice(lo, hi - lo)
-            .filter(pl.col("ticker").is_in(frame["ticker"].implode()))
-            .select(pl.lit(sid, pl.String).alias("snapshot_id"), "ticker", "post_id")
-            .unique(maintain_order=True)
-            .sort("ticker", "post_id")
-        )
+        lineage = lineage_index.lineage(sid, window[0], window[-1], frame["ticker"])
     else:
         lineage = pl.DataFrame(schema=LINEAGE_SCHEMA)
     return Snapshot(
@@ -281,9 +319,13 @@ def build_feature_snapshots(
     features, inputs = compute_features_with_inputs(
         prices_history, scored_posts_history, config, end=wanted[-1]
     )
+    features = features.sort("date", "ticker")
     chain = _input_chain(inputs)
+    lineage_index = LineageIndex.of(inputs.mentions)
     return {
-        d: _finalise_day(d, features, inputs, _checksum_at(chain, inputs.sessions, d), config)
+        d: _finalise_day(
+            d, features, inputs, lineage_index, _checksum_at(chain, inputs.sessions, d), config
+        )
         for d in wanted
     }
 

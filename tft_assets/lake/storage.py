@@ -18,13 +18,23 @@ see partitions that other processes wrote.
 
 Parquet bytes are deterministic for equal frames (fixed compression, no timestamps in the
 footer), so a re-materialised partition with equal inputs has an equal checksum.
+
+Local writes go through temporary files ``<folder>/.tmp/<file>.<host>.<pid>.<random>.tmp`` in a
+hidden folder beside their target (the same disk, so the rename is atomic): listings and DuckDB's
+``<asset>/*.parquet`` globs never see them. A writer killed before its rename leaves one
+behind; the next write of the same file deletes it once its writer is known to be gone (see
+:func:`remove_stale_temp_files`), looking at that small folder only, not at every partition.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
+import re
+import socket
+import time
 import uuid
 from collections.abc import Iterable
 
@@ -38,6 +48,13 @@ _LOCAL_PROTOCOLS = {"", "file", "local"}
 #: S3 uploads: an object under twice this size goes up in one PUT, a larger one as a multipart
 #: upload of parts this size (S3 wants parts of at least 5 MiB, the last one excepted).
 OBJECT_PART_BYTES = 64 * 2**20
+#: A temporary file older than this belongs to a dead writer, whichever host it names (a write
+#: takes seconds); the rule for other hosts' files on a shared disk, whose processes cannot be
+#: asked.
+STALE_TEMP_SECONDS = 24 * 3600
+#: The hidden folder, beside the files it is for, that holds writes in progress.
+TEMP_DIR = ".tmp"
+TEMP_SUFFIX = ".tmp"
 
 
 def is_local(path: UPath) -> bool:
@@ -87,10 +104,10 @@ def atomic_write_parquet(frame: pl.DataFrame, path: UPath) -> str:
     written nothing anywhere. Then:
 
     * local disk: the bytes go to a hidden temporary file in the target's directory, which is
-      renamed over the target (``os.replace``), so a reader or a killed writer never sees a
-      partial partition. (No fsync per file: a rename is atomic against process death, which is
-      what parallel and killed runs need; an OS crash may lose the last writes, which a rerun of
-      the idempotent partition restores.)
+      renamed over the target (:func:`atomic_write_local`), so a reader or a killed writer never
+      sees a partial partition. (No fsync per file: a rename is atomic against process death,
+      which is what parallel and killed runs need; an OS crash may lose the last writes, which a
+      rerun of the idempotent partition restores.)
     * object stores: one upload call of the finished bytes (``fs.pipe_file``). S3 has no rename,
       so there is no temporary key (and nothing for readers to skip): a PUT creates or replaces
       the object only once its whole body has arrived, and a larger file goes up as a multipart
@@ -102,7 +119,7 @@ def atomic_write_parquet(frame: pl.DataFrame, path: UPath) -> str:
     """
     data = _parquet_bytes(frame)
     if is_local(path):
-        _replace_local_file(path, data)
+        atomic_write_local(path.path if hasattr(path, "path") else path, data)
     elif getattr(path, "protocol", "") in ("s3", "s3a"):  # no mkdir: s3fs would make a bucket
         path.fs.pipe_file(path.path, data, chunksize=OBJECT_PART_BYTES)
     else:  # other fsspec stores (gcs, az, ...), some of which want their folders made
@@ -111,12 +128,18 @@ def atomic_write_parquet(frame: pl.DataFrame, path: UPath) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _replace_local_file(path: UPath, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    target = os.fspath(path.path if hasattr(path, "path") else path)
-    tmp = os.path.join(
-        os.path.dirname(target), f".{os.path.basename(target)}.{uuid.uuid4().hex}.tmp"
-    )
+def atomic_write_local(target: str | os.PathLike[str], data: bytes) -> None:
+    """Publish ``data`` at the local path ``target`` atomically: a temporary file of this
+    process in the hidden :data:`TEMP_DIR` beside ``target``, renamed over ``target``. Readers
+    see the old file or the whole new one; concurrent writers of the same target never share a
+    temporary file. Stale temporary files of ``target`` (their writer was killed) are removed
+    first."""
+    target = os.fspath(target)
+    folder, name = os.path.split(target)
+    temp_dir = os.path.join(folder, TEMP_DIR)
+    os.makedirs(temp_dir, exist_ok=True)
+    remove_stale_temp_files(target)
+    tmp = os.path.join(temp_dir, f"{name}.{_HOST}.{os.getpid()}.{uuid.uuid4().hex}{TEMP_SUFFIX}")
     try:
         with open(tmp, "wb") as fh:
             fh.write(data)
@@ -124,6 +147,61 @@ def _replace_local_file(path: UPath, data: bytes) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+#: This host's name as it appears in temporary file names (dots and separators dashed).
+_HOST = re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname()) or "localhost"
+
+
+def _writer_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def _is_stale(entry: os.DirEntry, middle: str, now: float) -> bool:
+    """``middle`` is the ``<host>.<pid>.<random>`` of a temporary file's name."""
+    parts = middle.split(".")
+    if len(parts) == 3 and parts[0] == _HOST and parts[1].isdigit():
+        pid = int(parts[1])
+        if pid != os.getpid() and not _writer_alive(pid):
+            return True
+    try:
+        return now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_SECONDS
+    except FileNotFoundError:  # its writer renamed or removed it meanwhile
+        return False
+
+
+def remove_stale_temp_files(target: str | os.PathLike[str]) -> list[str]:
+    """Delete the temporary files of ``target`` whose writer is gone; return their names.
+
+    A writer is gone when its temporary file names this host and a process id that no longer
+    exists, or when the file is older than :data:`STALE_TEMP_SECONDS` (another host's). Live
+    writers' files are left alone, so concurrent writers of one partition never disturb each
+    other. (Machines or containers that share a lake folder therefore need distinct host names,
+    which they have by default.)
+    """
+    folder, name = os.path.split(os.fspath(target))
+    prefix = f"{name}."
+    removed: list[str] = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(os.path.join(folder, TEMP_DIR)))
+    except FileNotFoundError:
+        return removed
+    for entry in entries:
+        n = entry.name
+        if not (n.startswith(prefix) and n.endswith(TEMP_SUFFIX)):
+            continue
+        if _is_stale(entry, n[len(prefix) : -len(TEMP_SUFFIX)], now):
+            with contextlib.suppress(FileNotFoundError):  # another writer removed it first
+                os.unlink(entry.path)
+                removed.append(n)
+    return removed
 
 
 def file_checksum(path: UPath) -> str:

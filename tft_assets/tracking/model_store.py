@@ -174,6 +174,40 @@ class ModelStore:
 
         return self._call(f"logging run {run_name!r}", run)
 
+    def finished_run(self, experiment: str, tags: dict[str, str]) -> str | None:
+        """The id of the earliest *finished* run of ``experiment`` that carries every tag in
+        ``tags`` (None: no such run, or no such experiment). Runs that failed or whose process
+        died mid-logging are not finished, so an incomplete run is never reused."""
+
+        def find() -> str | None:
+            if not self.exists():
+                return None
+            client = self.client()
+            exp = client.get_experiment_by_name(experiment)
+            if exp is None:
+                return None
+            terms = [f"tags.`{k}` = '{v}'" for k, v in sorted(tags.items())]
+            runs = client.search_runs(
+                [exp.experiment_id],
+                filter_string=" and ".join([*terms, "attributes.status = 'FINISHED'"]),
+                order_by=["attributes.start_time ASC"],
+                max_results=1,
+            )
+            return str(runs[0].info.run_id) if runs else None
+
+        return self._call(f"searching runs of {experiment!r}", find)
+
+    def run_version(self, name: str, run_id: str) -> str | None:
+        """The lowest version of registered model ``name`` made from run ``run_id`` (or None)."""
+
+        def find() -> str | None:
+            if not self.exists():
+                return None
+            versions = self.client().search_model_versions(f"name='{name}' and run_id='{run_id}'")
+            return min((str(v.version) for v in versions), key=int, default=None)
+
+        return self._call(f"searching versions of {name!r}", find)
+
     def register(self, name: str, run_id: str, artifact_path: str) -> str:
         """A new version of registered model ``name`` whose source is the run's artifact."""
 

@@ -2,6 +2,8 @@
 (5 tickers, trees only, so the run stays small)."""
 
 import dataclasses
+import hashlib
+import io
 from pathlib import Path
 
 import polars as pl
@@ -120,17 +122,53 @@ def test_predictions_trace_to_the_model_of_their_day(world):
     assert check_results(res)["check_predictions_valid"]
 
 
-def test_a_one_day_rerun_carries_the_stored_model_and_writes_identical_files(world):
-    settings, defs, instance, _ = world
-    key = "2023-07-19"  # a Wednesday: carried forward from the Monday's training
-    before = {
-        a: partition_path(settings.lake_url, a, key).read_bytes()
-        for a in ("trained_models", "predictions")
-    }
-    res = materialize(defs, ["trained_models", "predictions"], key, None, instance)
+#: Every asset of the world, one partition each, rerun by the test below (the signal book and
+#: the backtests are rerun in ``test_idempotency``).
+DAILY_ASSETS = ("raw_posts", "raw_prices", "scored_posts", "feature_snapshots", "feature_lineage",
+                "feature_sequences", "labels", "trained_models", "predictions")  # fmt: skip
+RERUN_ASSETS = (*DAILY_ASSETS, "tuned_hyperparameters")
+
+
+def materialization_metadata(result, asset: str) -> dict:
+    """The metadata of ``asset``'s materialisation in a one-partition run."""
+    (event,) = [e for e in result.get_asset_materialization_events() if e.asset_key.path == [asset]]
+    return event.event_specific_data.materialization.metadata
+
+
+def rerun_writes_the_same(defs, lake: str, assets: list[str], key: str, instance):
+    """Materialise ``assets`` for ``key`` again: the same non-empty files, and the checksum in
+    the rerun's metadata is that of the bytes stored before it. Returns the run's result."""
+    before = {a: partition_path(lake, a, key).read_bytes() for a in assets}
+    assert all(pl.read_parquet(io.BytesIO(b)).height for b in before.values()), "empty partition"
+    res = materialize(defs, assets, key, None, instance)
     assert res.success, failure_message(res)
     for asset, blob in before.items():
-        assert partition_path(settings.lake_url, asset, key).read_bytes() == blob, asset
+        assert partition_path(lake, asset, key).read_bytes() == blob, asset
+        sha256 = materialization_metadata(res, asset)["sha256"].value
+        assert sha256 == hashlib.sha256(blob).hexdigest(), asset
+    return res
+
+
+@pytest.mark.parametrize(
+    ("assets", "key", "trainings"),
+    [
+        # a Monday: the trees retrain; the rerun finds the MLflow run of the very same bundle
+        (DAILY_ASSETS, "2023-07-24", 1),
+        # a Wednesday: carried forward from the Monday's training
+        (("trained_models", "predictions"), "2023-07-19", 0),
+        (("tuned_hyperparameters",), "2023-06-26", None),
+    ],
+)
+def test_a_rerun_of_a_partition_writes_the_same_bytes_and_registers_nothing(
+    world, assets, key, trainings
+):
+    settings, defs, instance, _ = world
+    store = ModelStore(settings.mlflow_tracking_uri, settings.mlflow_artifact_root)
+    versions = store.latest_version(REGISTERED)
+    res = rerun_writes_the_same(defs, settings.lake_url, list(assets), key, instance)
+    if trainings is not None:
+        assert materialization_metadata(res, "trained_models")["trainings"].value == trainings
+    assert store.latest_version(REGISTERED) == versions  # no second version of one bundle
 
 
 def test_missing_inputs_and_an_unloadable_model_fail_in_one_line(world):

@@ -4,18 +4,22 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import polars as pl
 import pytest
 from upath import UPath
 
 from tft_assets.lake.storage import (
+    STALE_TEMP_SECONDS,
+    TEMP_DIR,
     atomic_write_parquet,
     file_checksum,
     frame_checksum,
     list_partitions,
     partition_path,
     read_partitions,
+    remove_stale_temp_files,
 )
 
 
@@ -45,9 +49,11 @@ def test_no_temp_files_left_behind(tmp_path):
     for key in ("2024-01-02", "2024-01-03"):
         atomic_write_parquet(_frame(), partition_path(tmp_path, "a", key))
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
+        TEMP_DIR,
         "2024-01-02.parquet",
         "2024-01-03.parquet",
     ]
+    assert list((tmp_path / "a" / TEMP_DIR).iterdir()) == []
 
 
 @pytest.mark.parametrize("bad", ["../x", "a/b", ".hidden"])
@@ -100,11 +106,9 @@ def test_killed_writer_leaves_no_partial_partition(tmp_path):
     # wait until the temporary file exists and is growing, then kill the writer
     tmp_files: list = []
     for _ in range(200):
-        tmp_files = [p for p in (tmp_path / "big").iterdir() if p.name.endswith(".tmp")]
+        tmp_files = [p for p in (tmp_path / "big" / TEMP_DIR).iterdir() if p.name.endswith(".tmp")]
         if tmp_files and tmp_files[0].stat().st_size > (2 << 20):
             break
-        import time
-
         time.sleep(0.02)
     assert tmp_files, "writer never started its temporary file"
     os.kill(proc.pid, signal.SIGKILL)
@@ -112,3 +116,50 @@ def test_killed_writer_leaves_no_partial_partition(tmp_path):
     assert file_checksum(UPath(path)) == old
     assert pl.read_parquet(path).equals(_frame(10))
     assert list_partitions(tmp_path, "big") == ["2024-01-02"]
+    # the next write of the partition removes the dead writer's temporary file
+    (leftover,) = tmp_files
+    assert leftover.exists()
+    atomic_write_parquet(_frame(10), path)
+    assert not leftover.exists() and list_partitions(tmp_path, "big") == ["2024-01-02"]
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+DAY_OLD_S = 2 * STALE_TEMP_SECONDS
+
+
+@pytest.mark.parametrize(
+    ("middle", "age_s", "removed"),
+    [
+        ("{host}.{dead}.0f0f", 0, True),  # this host, its writer is gone
+        ("{host}.{parent}.0f0f", 0, False),  # this host, its writer is alive
+        ("{host}.{parent}.0f0f", DAY_OLD_S, True),  # alive pid, but a day old: a reused pid
+        ("other-host.{dead}.0f0f", 0, False),  # another host's process cannot be asked
+        ("other-host.{dead}.0f0f", DAY_OLD_S, True),
+        ("0f0f", 0, False),  # a name without host and pid: by age only
+        ("0f0f", DAY_OLD_S, True),
+    ],
+)
+def test_stale_temp_files_of_dead_writers_are_removed_by_the_next_write(
+    tmp_path, middle, age_s, removed
+):
+    from tft_assets.lake.storage import _HOST
+
+    path = partition_path(tmp_path, "a", "2024-01-02")
+    folder = tmp_path / "a" / TEMP_DIR
+    folder.mkdir(parents=True)
+    fields = {"host": _HOST, "dead": _dead_pid(), "parent": os.getppid()}
+    temp = folder / f"2024-01-02.parquet.{middle.format(**fields)}.tmp"
+    other_partition = folder / f"2024-01-03.parquet.{_HOST}.{fields['dead']}.0f0f.tmp"
+    for p in (temp, other_partition):
+        p.write_bytes(b"PAR1 partial")
+        os.utime(p, (time.time() - age_s, time.time() - age_s))
+    assert remove_stale_temp_files(path.path) == ([temp.name] if removed else [])
+    atomic_write_parquet(_frame(), path)
+    assert temp.exists() is not removed
+    assert other_partition.exists()  # only the written partition's files are looked at
+    assert list_partitions(tmp_path, "a") == ["2024-01-02"]

@@ -212,9 +212,9 @@ def train_range(
         outcomes.append(outcome)
         bundle = outcome.bundle
         if bundle is not None and outcome.retrained:
-            run_id = _log_training(store, lake, bundle, outcome)
-            version = store.register(REGISTERED_MODEL, run_id, BUNDLE_ARTIFACT)
-            decisions[key] = _promote(store, data, bundle, version, config, cache)
+            run_id, version, decisions[key] = _record_training(
+                store, lake, data, bundle, outcome, config, cache
+            )
             runs[bundle.version] = (run_id, version)
         if outcome.reason:
             context.log.info(f"trained_models {key}: {outcome.reason}")
@@ -357,6 +357,34 @@ def _bundle(store: Any, cache: dict[str, ModelBundle], run_id: str, version: str
             )
         cache[version] = bundle
     return cache[version]
+
+
+def _record_training(
+    store: Any,
+    lake: LakeResource,
+    data: ModelData,
+    bundle: ModelBundle,
+    outcome: TrainOutcome,
+    config: Any,
+    cache: dict[str, ModelBundle],
+) -> tuple[str, str, dict]:
+    """The MLflow run, registry version and registry decision of a retrained ``bundle``.
+
+    A bundle's version is the hash of its bytes, so a finished run tagged with it already holds
+    this very model: a rerun of the partition reuses that run and its registered version (and
+    leaves the aliases alone) instead of logging a copy, so the partition's rows, which name the
+    run and the version, come out the same. A run logged by a process that died before
+    registering it is registered now.
+    """
+    run_id = store.finished_run(EXPERIMENT, {"bundle_version": bundle.version})
+    if run_id is None:
+        run_id = _log_training(store, lake, bundle, outcome)
+    version = store.run_version(REGISTERED_MODEL, run_id)
+    if version is not None:
+        return run_id, version, {"version": version, "alias": None,
+                                 "reason": f"bundle {bundle.version} already registered (run {run_id})"}  # fmt: skip
+    version = store.register(REGISTERED_MODEL, run_id, BUNDLE_ARTIFACT)
+    return run_id, version, _promote(store, data, bundle, version, config, cache)
 
 
 def _log_training(

@@ -22,6 +22,7 @@ from tft_assets.defs.metadata import counts_json, md_table, png_markdown
 from tft_assets.defs.partitions import daily_asset_options
 from tft_assets.defs.resources import LakeResource
 from tft_assets.defs.signals.resources import SignalsResource
+from tft_assets.lake.storage import atomic_write_local
 from tft_assets.schemas import (
     BACKTESTS_SCHEMA,
     PORTFOLIO_STATE_SCHEMA,
@@ -295,10 +296,9 @@ def write_report(result: Any, signals: SignalsResource, key: str) -> tuple[Path,
         "Accuracy intervals: moving-block bootstrap over days; Sharpe intervals: block bootstrap over sessions.",
     ]
     path = Path(signals.reports_dir) / f"backtest-{key}.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(html_report(result, png, f"tft-trader backtest {key}", notes), encoding="utf-8")
-    tmp.replace(path)  # atomic: a reader sees the old report or the new one
+    html = html_report(result, png, f"tft-trader backtest {key}", notes)
+    # a reader sees the old report or the whole new one, whatever other runs write meanwhile
+    atomic_write_local(path, html.encode("utf-8"))
     return path, png
 
 
