@@ -23,23 +23,46 @@ One session ``t`` runs in this order:
 
 Prices are in the split-consistent basis (see :mod:`tft_assets.risk.portfolio`), so a split
 inside a holding period changes nothing.
+
+The books are arrays (:mod:`tft_assets.backtest.ledger`): each session's fills, exits and mark
+are NumPy operations over every open position at once, and the trades are kept as arrays
+(:class:`TradeLog`) whose :class:`Trade` records are built when first read. A policy that can
+give its orders as arrays (:class:`BatchPolicy`) sees only :class:`Holdings`; any other sees a
+:class:`PortfolioState` with :class:`~tft_assets.risk.portfolio.Position` objects.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property
+from typing import Protocol
 
 import numpy as np
 import polars as pl
 
-from tft_assets.calendar import shift_trading_days
-from tft_assets.risk.portfolio import Order, PortfolioState, Position
+from tft_assets.backtest.ledger import Ledger
+from tft_assets.backtest.trades import MISSING_PRICE_AT_ENTRY, Trade, TradeLog
+from tft_assets.risk.portfolio import Order, PortfolioState
 
-MISSING_PRICE_AT_ENTRY = "missing_price_at_entry"
+__all__ = [
+    "MISSING_PRICE_AT_ENTRY",
+    "BatchPolicy",
+    "Costs",
+    "ExecutionConfig",
+    "Holdings",
+    "Market",
+    "OrderBatch",
+    "Policy",
+    "SimResult",
+    "Trade",
+    "TradeLog",
+    "market_from_prices",
+    "simulate",
+]
+
 EXIT_REASONS = ("stop_gap", "stop", "take_profit_gap", "take_profit", "horizon", "horizon_late")
 
 
@@ -153,26 +176,6 @@ def market_from_prices(prices: pl.DataFrame, tickers: list[str] | None = None) -
 
 
 @dataclass
-class Trade:
-    """A closed position, or an order cancelled before it filled (``status``)."""
-
-    signal_id: str
-    ticker: str
-    direction: int
-    signal_date: dt.date | None
-    entry_date: dt.date | None
-    entry_price: float | None
-    qty: float
-    exit_date: dt.date
-    exit_price: float | None
-    exit_reason: str
-    pnl: float  # currency, both commissions included
-    trade_return: float  # pnl / entry notional
-    commission: float
-    status: str  # closed | cancelled
-
-
-@dataclass
 class SimResult:
     dates: np.ndarray
     equity: np.ndarray
@@ -180,181 +183,153 @@ class SimResult:
     gross_exposure: np.ndarray  # gross market value / equity
     n_open: np.ndarray
     traded_notional: np.ndarray  # currency traded in the session (fills and exits)
-    trades: list[Trade]
+    log: TradeLog  # the trades as arrays
     state: PortfolioState
     #: The state after each session's decisions (JSON), when asked for with ``snapshots``.
     states: list[str] = field(default_factory=list)
+
+    @cached_property
+    def trades(self) -> list[Trade]:
+        """The trade log as records, in the order the trades happened."""
+        return self.log.records()
 
     def closed(self) -> list[Trade]:
         return [t for t in self.trades if t.status == "closed"]
 
 
+@dataclass(frozen=True)
+class Holdings:
+    """The portfolio after a session's close, as a :class:`BatchPolicy` sees it."""
+
+    cash: float
+    equity: float
+    peak: float
+    held: np.ndarray  # (N,) bool over the market's tickers: a position open or an order waiting
+    pending_notional: float = 0.0  # currency of the orders waiting to fill
+
+    @classmethod
+    def of(cls, state: PortfolioState, market: Market) -> Holdings:
+        held = np.zeros(len(market.tickers), dtype=bool)
+        idx = market.index()
+        for ticker in state.tickers_held():
+            if ticker in idx:
+                held[idx[ticker]] = True
+        pending = sum(o.notional for o in state.pending)
+        return cls(state.cash, state.equity, state.peak, held, pending)
+
+
+@dataclass(frozen=True)
+class OrderBatch:
+    """Orders decided at one session's close, as arrays (one entry per order, in the order they
+    fill); a scalar applies to every order. ``columns`` index the market's tickers; the signal
+    date is the session's. Fields as in :class:`~tft_assets.risk.portfolio.Order`; without
+    ``signal_ids`` each order's id is ``{signal date}:{ticker}``, built when first read."""
+
+    columns: np.ndarray  # int
+    notional: np.ndarray | float
+    signal_ids: Sequence[str] | None = None
+    direction: np.ndarray | int = 1
+    stop_frac: np.ndarray | float = 1.0
+    take_profit_frac: np.ndarray | float = math.inf
+    horizon: int | None = None
+
+    def orders(self, market: Market, t: int) -> list[Order]:
+        """The batch as :class:`Order` objects, decided at session ``t``'s close."""
+        k = len(self.columns)
+        cols = np.asarray(self.columns).tolist()
+        day = market.day(t)
+        ids = (
+            [f"{day}:{market.tickers[i]}" for i in cols]
+            if self.signal_ids is None
+            else self.signal_ids
+        )
+        field_lists = [
+            np.broadcast_to(np.asarray(v, dtype=float), (k,)).tolist()
+            for v in (self.notional, self.stop_frac, self.take_profit_frac)
+        ]
+        direction = np.broadcast_to(np.asarray(self.direction), (k,)).tolist()
+        return [
+            Order(sid, market.tickers[i], int(d), day, n, s, tp, self.horizon)
+            for sid, i, d, n, s, tp in zip(ids, cols, direction, *field_lists, strict=True)
+        ]
+
+
+#: A policy: ``(t, state after session t's close, market) -> orders for session t + 1``.
 Policy = Callable[[int, PortfolioState, Market], list[Order]]
+
+
+class BatchPolicy(Protocol):
+    """A policy that gives its orders as arrays, from :class:`Holdings` rather than the full
+    state; :func:`simulate` calls ``batch`` when a policy has it."""
+
+    def batch(self, t: int, holdings: Holdings, market: Market) -> OrderBatch | None: ...
 
 
 def simulate(
     market: Market,
-    policy: Policy,
+    policy: Policy | BatchPolicy,
     config: ExecutionConfig | None = None,
     state: PortfolioState | None = None,
     snapshots: bool = False,
 ) -> SimResult:
     """Run ``policy`` over every session of ``market``, from ``state`` (a fresh portfolio of
-    ``config.initial_equity`` when None). Returns the daily curves, the trades and the final
-    state (with the orders of the last session still pending); with ``snapshots``, also the
-    state after every session, as JSON."""
+    ``config.initial_equity`` when None; updated in place and returned as the final state, with
+    the orders of the last session still pending). Returns the daily curves and the trades;
+    with ``snapshots``, also the state after every session, as JSON.
+
+    A policy with a ``batch`` method (:class:`BatchPolicy`) is asked for an
+    :class:`OrderBatch` each session; any other is called with the :class:`PortfolioState`
+    after the close (the same object every session, its positions as
+    :class:`~tft_assets.risk.portfolio.Position` objects) and returns :class:`Order` objects.
+    """
     config = config or ExecutionConfig()
     state = state or PortfolioState.start(config.initial_equity)
-    slip, comm = config.costs.slippage, config.costs.commission
-    idx = market.index()
     n_days = len(market.dates)
+    day_numbers = market.dates.astype("datetime64[D]").astype(np.int64)
+    ascending = bool((np.diff(day_numbers) > 0).all())
+    days = day_numbers.astype(float).tolist()
+    dates = market.dates.astype("datetime64[D]").astype(object).tolist()
+    book = Ledger(market.tickers, config.costs.slippage, config.costs.commission)
+    book.load(state)
+    batch = getattr(policy, "batch", None)
     equity, cash = np.empty(n_days), np.empty(n_days)
     gross, n_open, traded = np.empty(n_days), np.empty(n_days, dtype=np.int64), np.zeros(n_days)
-    trades: list[Trade] = []
     states: list[str] = []
     op, hi, lo, cl = market.open, market.high, market.low, market.close
+    orders: list[Order] = []
+    from_entry_bar = config.stops_from_entry_bar
     for t in range(n_days):
-        day = market.day(t)
-        today = np.datetime64(day, "D")
-        # 1. fills
-        filled: list[Position] = []
-        for order in state.pending:
-            i = idx.get(order.ticker)
-            o = op[t, i] if i is not None else math.nan
-            if not o > 0:
-                trades.append(_cancelled(order, day, MISSING_PRICE_AT_ENTRY))
-                continue
-            pos = _fill(order, o, day, slip, comm)
-            state.cash -= pos.direction * pos.qty * pos.entry_price + pos.entry_commission
-            traded[t] += pos.qty * pos.entry_price
-            filled.append(pos)
-        state.pending = []
-        # 2. exits
-        kept: list[Position] = []
-        for pos in [*state.positions, *filled]:
-            i = idx.get(pos.ticker)
-            c = cl[t, i] if i is not None else math.nan
-            if not c > 0:
-                kept.append(pos)  # no bar: hold, marked at the last close
-                continue
-            armed = config.stops_from_entry_bar or pos.entry_date != day
-            exit_px, reason = _exit(pos, op[t, i], hi[t, i], lo[t, i], c, armed, today)
-            if reason is None:
-                pos.last_price = c
-                kept.append(pos)
-                continue
-            trade = _close(pos, exit_px, reason, day, slip, comm)
-            state.cash += pos.direction * pos.qty * trade.exit_price - (
-                trade.commission - pos.entry_commission
-            )
-            traded[t] += pos.qty * trade.exit_price
-            trades.append(trade)
-        state.positions = kept
-        # 3. mark
-        state.mark()
-        state.as_of = day
-        equity[t], cash[t], n_open[t] = state.equity, state.cash, len(state.positions)
-        gross[t] = sum(abs(p.value()) for p in state.positions) / state.equity
-        # 4. decide
-        state.pending = list(policy(t, state, market))
-        if snapshots:
-            states.append(state.to_json())
-    return SimResult(market.dates, equity, cash, gross, n_open, traded, trades, state, states)
+        day, today, opens = dates[t], days[t], op[t]
+        book.fill(day, today, opens)
+        book.exit(today, (opens, hi[t], lo[t], cl[t]), from_entry_bar, ascending)
+        equity[t], gross_value, traded[t] = book.mark()
+        cash[t], n_open[t] = book.cash, book.pos.shape[1]
+        gross[t] = gross_value / equity[t]
+        if batch is not None:
+            b = batch(t, Holdings(book.cash, book.equity, book.peak, book.held()), market)
+            if b is not None:
+                book.queue_columns(
+                    b.columns, b.signal_ids, today, b.notional, b.direction, b.stop_frac,
+                    b.take_profit_frac, b.horizon,
+                )  # fmt: skip
+            if snapshots:
+                _settle(state, book, day, book.pending_orders())
+                states.append(state.to_json())
+        else:
+            _settle(state, book, day, [])
+            orders = list(policy(t, state, market))
+            state.pending = orders
+            book.queue_orders(orders)
+            if snapshots:
+                states.append(state.to_json())
+    if n_days:
+        _settle(state, book, dates[-1], orders if batch is None else book.pending_orders())
+    return SimResult(market.dates, equity, cash, gross, n_open, traded, book.log(), state, states)
 
 
-@lru_cache(maxsize=65536)
-def _due(day: dt.date, horizon: int) -> dt.date:
-    """The session whose close ends a holding period of ``horizon`` sessions from ``day``."""
-    return shift_trading_days(day, horizon - 1)
-
-
-def _fill(order: Order, o: float, day: dt.date, slip: float, comm: float) -> Position:
-    """The position an order opens at the open ``o``: the stop and target at the order's
-    distances from the fill."""
-    d = order.direction
-    fill = o * (1.0 + d * slip)
-    qty = order.notional / o
-    return Position(
-        signal_id=order.signal_id,
-        ticker=order.ticker,
-        direction=d,
-        qty=qty,
-        entry_date=day,
-        entry_price=fill,
-        entry_commission=qty * fill * comm,
-        stop=fill * (1.0 - d * order.stop_frac),
-        take_profit=fill * (1.0 + d * order.take_profit_frac),
-        due=_due(day, order.horizon) if order.horizon else None,
-        last_price=fill,
-        signal_date=order.signal_date,
-    )
-
-
-def _close(
-    pos: Position, price: float, reason: str, day: dt.date, slip: float, comm: float
-) -> Trade:
-    d = pos.direction
-    fill = price * (1.0 - d * slip)
-    fee = pos.qty * fill * comm
-    pnl = d * pos.qty * (fill - pos.entry_price) - pos.entry_commission - fee
-    return Trade(
-        signal_id=pos.signal_id,
-        ticker=pos.ticker,
-        direction=d,
-        signal_date=pos.signal_date,
-        entry_date=pos.entry_date,
-        entry_price=pos.entry_price,
-        qty=pos.qty,
-        exit_date=day,
-        exit_price=fill,
-        exit_reason=reason,
-        pnl=pnl,
-        trade_return=pnl / (pos.qty * pos.entry_price),
-        commission=pos.entry_commission + fee,
-        status="closed",
-    )
-
-
-def _exit(
-    pos: Position, o: float, h: float, low: float, c: float, armed: bool, today: np.datetime64
-) -> tuple[float, str | None]:
-    """The exit price and reason on this bar, or ``(nan, None)``. Written for a long; for a
-    short (``d = -1``) every comparison is mirrored by multiplying by ``d`` and the adverse
-    extreme is the high."""
-    if not o > 0:  # a bar with a close but no open: the close stands in for it
-        o = c
-    if pos.due is not None and np.datetime64(pos.due, "D") < today:
-        return o, "horizon_late"
-    d = pos.direction
-    adverse, favourable = (low, h) if d > 0 else (h, low)
-    if armed:
-        if d * (o - pos.stop) <= 0:
-            return o, "stop_gap"
-        if d * (adverse - pos.stop) <= 0:
-            return pos.stop, "stop"
-        if d * (o - pos.take_profit) >= 0:
-            return o, "take_profit_gap"
-        if d * (favourable - pos.take_profit) >= 0:
-            return pos.take_profit, "take_profit"
-    if pos.due is not None and np.datetime64(pos.due, "D") == today:
-        return c, "horizon"
-    return math.nan, None
-
-
-def _cancelled(order: Order, day: dt.date, reason: str) -> Trade:
-    return Trade(
-        signal_id=order.signal_id,
-        ticker=order.ticker,
-        direction=order.direction,
-        signal_date=order.signal_date,
-        entry_date=None,
-        entry_price=None,
-        qty=0.0,
-        exit_date=day,
-        exit_price=None,
-        exit_reason=reason,
-        pnl=0.0,
-        trade_return=0.0,
-        commission=0.0,
-        status="cancelled",
-    )
+def _settle(state: PortfolioState, book: Ledger, day: dt.date, pending: list[Order]) -> None:
+    """Write the ledger into ``state`` as of ``day``'s close."""
+    state.cash, state.equity, state.peak = book.cash, book.equity, book.peak
+    state.as_of = day
+    state.positions = book.positions()
+    state.pending = pending

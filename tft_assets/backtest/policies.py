@@ -1,5 +1,7 @@
 """Policies: what to order at a session's close. Each is a callable ``(t, state, market) ->
-list[Order]`` for :func:`tft_assets.backtest.engine.simulate`.
+list[Order]`` for :func:`tft_assets.backtest.engine.simulate`; those whose orders depend only on
+cash, equity and which tickers are held also give them as arrays (``batch(t, holdings, market)
+-> OrderBatch``), which the simulator prefers.
 
 * :class:`RiskPolicy`: the signal portfolio, the model's predictions through the six risk rules.
 * :class:`TopKPolicy`: the k best scores every session, without risk rules, each held h sessions
@@ -19,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tft_assets.backtest.engine import Costs, Market
+from tft_assets.backtest.engine import BatchPolicy, Costs, Holdings, Market, OrderBatch
 from tft_assets.risk.portfolio import Order, PortfolioState
 from tft_assets.risk.rules import BIT, DRAWDOWN_HALT, RiskConfig, assess, decide
 
@@ -31,10 +33,6 @@ NO_STOP, NO_TARGET = 1.0, math.inf
 
 def default_signal_id(market: Market) -> SignalId:
     return lambda t, ticker, direction: f"{market.day(t)}:{ticker}:{direction:+d}"
-
-
-def _free_cash(state: PortfolioState, entry_cost: float) -> float:
-    return state.cash - sum(o.notional for o in state.pending) * (1.0 + entry_cost)
 
 
 class RiskPolicy:
@@ -122,31 +120,24 @@ class TopKPolicy:
         self.scores, self.k, self.horizon, self.costs = scores, k, horizon, costs
         self.min_score = min_score
 
-    def __call__(self, t: int, state: PortfolioState, market: Market) -> list[Order]:
+    def batch(self, t: int, holdings: Holdings, market: Market) -> OrderBatch | None:
         s = self.scores[t]
-        ok = np.isfinite(s) & (s > self.min_score) & (market.close[t] > 0)
+        ok = np.isfinite(s) & (s > self.min_score) & (market.close[t] > 0) & ~holdings.held
         if not ok.any():
-            return []
-        held = state.tickers_held()
+            return None
         idx = np.flatnonzero(ok)
         idx = idx[np.argsort(-s[idx], kind="stable")]
-        notional = state.equity / (self.k * self.horizon)
-        free = _free_cash(state, self.costs.entry)
-        orders: list[Order] = []
-        for i in idx:
-            if len(orders) == self.k:
-                break
-            ticker = market.tickers[i]
-            if ticker in held:
-                continue
-            if notional * (1.0 + self.costs.entry) > free:
-                break
-            free -= notional * (1.0 + self.costs.entry)
-            orders.append(
-                Order(f"{market.day(t)}:{ticker}", ticker, 1, market.day(t), notional,
-                      NO_STOP, NO_TARGET, self.horizon)
-            )  # fmt: skip
-        return orders
+        notional = holdings.equity / (self.k * self.horizon)
+        cost = notional * (1.0 + self.costs.entry)
+        free = holdings.cash - holdings.pending_notional * (1.0 + self.costs.entry)
+        n, most = 0, min(self.k, idx.size)
+        while n < most and not cost > free:
+            free -= cost
+            n += 1
+        return _batch(idx[:n], notional, NO_STOP, NO_TARGET, self.horizon)
+
+    def __call__(self, t: int, state: PortfolioState, market: Market) -> list[Order]:
+        return _orders(self, t, state, market)
 
 
 class BuyAndHoldPolicy:
@@ -156,19 +147,17 @@ class BuyAndHoldPolicy:
     def __init__(self, costs: Costs) -> None:
         self.costs = costs
 
-    def __call__(self, t: int, state: PortfolioState, market: Market) -> list[Order]:
+    def batch(self, t: int, holdings: Holdings, market: Market) -> OrderBatch | None:
         if t != 0:
-            return []
+            return None
         idx = np.flatnonzero(market.close[0] > 0)
         if idx.size == 0:
-            return []
-        notional = state.equity / (idx.size * (1.0 + self.costs.entry))
-        day = market.day(0)
-        return [
-            Order(f"{day}:{market.tickers[i]}", market.tickers[i], 1, day, notional,
-                  NO_STOP, NO_TARGET, None)
-            for i in idx
-        ]  # fmt: skip
+            return None
+        notional = holdings.equity / (idx.size * (1.0 + self.costs.entry))
+        return _batch(idx, notional, NO_STOP, NO_TARGET, None)
+
+    def __call__(self, t: int, state: PortfolioState, market: Market) -> list[Order]:
+        return _orders(self, t, state, market)
 
 
 class EntryPolicy:
@@ -186,18 +175,29 @@ class EntryPolicy:
         self.entries, self.notional = entries, notional
         self.stop_frac, self.take_profit_frac, self.horizon = stop_frac, take_profit_frac, horizon
 
+    def batch(self, t: int, holdings: Holdings, market: Market) -> OrderBatch | None:
+        (idx,) = (self.entries[t] & ~holdings.held).nonzero()
+        return _batch(idx, self.notional, self.stop_frac, self.take_profit_frac, self.horizon)
+
     def __call__(self, t: int, state: PortfolioState, market: Market) -> list[Order]:
-        idx = np.flatnonzero(self.entries[t])
-        if idx.size == 0:
-            return []
-        held = state.tickers_held()
-        day = market.day(t)
-        return [
-            Order(f"{day}:{market.tickers[i]}", market.tickers[i], 1, day, self.notional,
-                  self.stop_frac, self.take_profit_frac, self.horizon)
-            for i in idx
-            if market.tickers[i] not in held
-        ]  # fmt: skip
+        return _orders(self, t, state, market)
+
+
+def _batch(
+    idx: np.ndarray,
+    notional: float,
+    stop_frac: float,
+    take_profit_frac: float,
+    horizon: int | None,
+) -> OrderBatch:
+    """Longs of ``notional`` in the market's columns ``idx`` (signal ids ``{day}:{ticker}``)."""
+    return OrderBatch(idx, notional, None, 1, stop_frac, take_profit_frac, horizon)
+
+
+def _orders(policy: BatchPolicy, t: int, state: PortfolioState, market: Market) -> list[Order]:
+    """A batch policy called as a :data:`~tft_assets.backtest.engine.Policy`."""
+    b = policy.batch(t, Holdings.of(state, market), market)
+    return [] if b is None else b.orders(market, t)
 
 
 def momentum_scores(market: Market, sessions: int = 20) -> np.ndarray:

@@ -115,14 +115,14 @@ def run_suite(
     hits = _accuracy_pairs(market, policies["signals"], preds, feats, labels)
     out = {}
     for name, run in runs.items():
-        closed = run.closed()
+        closed = run.log.closed
         out[name] = metrics.summary(
             run.equity,
             execution.initial_equity,
             gross_exposure=run.gross_exposure,
             traded_notional=run.traded_notional,
-            pnl=np.asarray([t.pnl for t in closed]),
-            trade_returns=np.asarray([t.trade_return for t in closed]),
+            pnl=run.log.pnl[closed],
+            trade_returns=run.log.trade_return[closed],
             n_trials=n_trials if name in ("signals", "top_k") else 1,
         )
         h, days = hits[name]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 import polars as pl
@@ -15,6 +16,7 @@ from tft_assets.backtest.policies import (
     RiskPolicy,
     TopKPolicy,
 )
+from tft_assets.backtest.trades import REASONS
 from tft_assets.calendar import trading_days
 from tft_assets.risk.portfolio import PortfolioState
 from tft_assets.risk.rules import RiskConfig
@@ -209,3 +211,178 @@ def test_a_short_mirrors_every_exit(bar, reason, price) -> None:
     (trade,) = res.closed()
     assert (trade.exit_reason, trade.exit_price) == (reason, pytest.approx(price))
     assert trade.pnl == pytest.approx(-5 * (price - 100.0))
+
+
+def _exit_by_hand(p, o: float, h: float, lo: float, c: float, armed: bool, day) -> tuple:
+    """(price, reason) of position ``p`` on one bar, or (nan, None)."""
+    o = o if o > 0 else c
+    d = p.direction
+    adverse, favourable = (lo, h) if d > 0 else (h, lo)
+    if p.due is not None and p.due < day:
+        return o, "horizon_late"
+    if armed and d * (o - p.stop) <= 0:
+        return o, "stop_gap"
+    if armed and d * (adverse - p.stop) <= 0:
+        return p.stop, "stop"
+    if armed and d * (o - p.take_profit) >= 0:
+        return o, "take_profit_gap"
+    if armed and d * (favourable - p.take_profit) >= 0:
+        return p.take_profit, "take_profit"
+    if p.due == day:
+        return c, "horizon"
+    return math.nan, None
+
+
+def one_position_at_a_time(market: Market, policy, config: ExecutionConfig) -> tuple:
+    """The rules of the engine's docstring, written one position and one order at a time:
+    (per session: equity, cash, gross exposure, traded notional; trades as tuples; the final
+    state as JSON)."""
+    from tft_assets.calendar import shift_trading_days
+    from tft_assets.risk.portfolio import Position
+
+    state = PortfolioState.start(config.initial_equity)
+    slip, comm = config.costs.slippage, config.costs.commission
+    col = market.index()
+    curves, trades = [], []
+
+    def bar(t: int, ticker: str) -> list[float]:
+        i = col.get(ticker)
+        grids = (market.open, market.high, market.low, market.close)
+        return [g[t, i] if i is not None else math.nan for g in grids]
+
+    for t in range(len(market.dates)):
+        day, opened, traded = market.day(t), [], 0.0
+        for o in state.pending:
+            px = bar(t, o.ticker)[0]
+            if not px > 0:
+                trades.append((o.signal_id, o.ticker, "missing_price_at_entry", day, None, 0.0))
+                continue
+            d, fill, qty = o.direction, px * (1.0 + o.direction * slip), o.notional / px
+            due = shift_trading_days(day, o.horizon - 1) if o.horizon else None
+            opened.append(Position(o.signal_id, o.ticker, d, qty, day, fill, qty * fill * comm,
+                                   fill * (1.0 - d * o.stop_frac),
+                                   fill * (1.0 + d * o.take_profit_frac), due, fill,
+                                   o.signal_date))  # fmt: skip
+            state.cash -= d * qty * fill + opened[-1].entry_commission
+            traded += qty * fill
+        kept = []
+        for p in [*state.positions, *opened]:
+            o, h, lo, c = bar(t, p.ticker)
+            armed = config.stops_from_entry_bar or p.entry_date != day
+            price, reason = _exit_by_hand(p, o, h, lo, c, armed, day) if c > 0 else (0, None)
+            if reason is None:
+                p.last_price = c if c > 0 else p.last_price
+                kept.append(p)
+                continue
+            d, fill = p.direction, price * (1.0 - p.direction * slip)
+            fee = p.qty * fill * comm
+            pnl = d * p.qty * (fill - p.entry_price) - p.entry_commission - fee
+            state.cash += d * p.qty * fill - ((p.entry_commission + fee) - p.entry_commission)
+            traded += p.qty * fill
+            trades.append((p.signal_id, p.ticker, reason, day, fill, pnl))
+        state.positions = kept
+        state.mark()
+        state.as_of = day
+        gross = sum(abs(p.value()) for p in state.positions) / state.equity
+        curves.append((state.equity, state.cash, gross, traded))
+        state.pending = list(policy(t, state, market))
+    return curves, trades, state.to_json()
+
+
+def a_rough_market(n_days: int, n: int, seed: int) -> Market:
+    """Random bars with missing sessions, bars without an open, and zero lows."""
+    rng = np.random.default_rng(seed)
+    c = 100 * np.exp(np.cumsum(rng.normal(0, 0.03, (n_days, n)), 0))
+    o = c * np.exp(rng.normal(0, 0.02, (n_days, n)))
+    h = np.maximum(o, c) * (1 + np.abs(rng.normal(0, 0.02, (n_days, n))))
+    lo = np.minimum(o, c) * (1 - np.abs(rng.normal(0, 0.02, (n_days, n))))
+    lo[rng.random((n_days, n)) < 0.01] = 0.0
+    gone = rng.random((n_days, n)) < 0.12
+    for a in (o, h, lo, c):
+        a[gone] = np.nan
+    o[rng.random((n_days, n)) < 0.04] = np.nan  # a close without an open
+    dates = np.asarray(DAYS[:n_days], dtype="datetime64[D]")
+    return Market(dates, tuple(f"T{i}" for i in range(n)), o, h, lo, c, np.ones((n_days, n)))
+
+
+@pytest.mark.parametrize("stops_from_entry_bar", [True, False])
+def test_the_same_trades_and_equity_as_one_position_at_a_time(stops_from_entry_bar) -> None:
+    from tft_assets.risk.portfolio import Order
+
+    m = a_rough_market(40, 6, seed=27)
+    signal = np.random.default_rng(28).random(m.close.shape)
+
+    def policy(t, state, market):
+        # longs and shorts, every kind of horizon, a ticker twice, one the market lacks
+        out = [Order(f"{t}:{i}", market.tickers[i], 1 if signal[t, i] < 0.2 else -1,
+                     market.day(t), 100.0 + i, 0.02 + 0.01 * (i % 3), 0.04,
+                     [None, 0, 1, 2, 4, 9][i]) for i in np.flatnonzero(signal[t] < 0.35)]  # fmt: skip
+        if t % 7 == 0:
+            out += [Order(f"{t}:again", "T0", 1, market.day(t), 50.0, 0.03, 0.05, 3),
+                    Order(f"{t}:absent", "ZZZ", 1, market.day(t), 50.0, 0.03, 0.05, 3)]  # fmt: skip
+        return out
+
+    cfg = ExecutionConfig(Costs(0.001, 0.002), 10_000.0, stops_from_entry_bar)
+    curves, trades, final = one_position_at_a_time(m, policy, cfg)
+    res = simulate(m, policy, cfg)
+    mine = [(t.signal_id, t.ticker, t.exit_reason, t.exit_date, t.exit_price, t.pnl)
+            for t in res.trades]  # fmt: skip
+    assert {reason for _, _, reason, *_ in trades} == {*REASONS}  # every exit and cancellation
+    assert mine == trades
+    curves_here = zip(res.equity, res.cash, res.gross_exposure, res.traded_notional, strict=True)
+    assert list(curves_here) == curves
+    assert res.state.to_json() == final
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: EntryPolicy(np.random.default_rng(5).random((40, 6)) < 0.3, 100.0, 0.03, 0.05, 4),
+        lambda: TopKPolicy(np.random.default_rng(6).random((40, 6)), k=2, horizon=3, costs=Costs()),
+        lambda: BuyAndHoldPolicy(Costs()),
+    ],
+    ids=["entry", "top_k", "buy_and_hold"],
+)
+def test_a_policy_as_arrays_and_as_orders_runs_the_same(make) -> None:
+    m = a_rough_market(40, 6, seed=23)
+    cfg = ExecutionConfig(initial_equity=10_000.0, stops_from_entry_bar=False)
+    policy = make()
+    arrays = simulate(m, policy, cfg, snapshots=True)
+    orders = simulate(m, lambda t, state, market: policy(t, state, market), cfg, snapshots=True)
+    assert arrays.equity.tolist() == orders.equity.tolist()
+    assert [vars(t) for t in arrays.trades] == [vars(t) for t in orders.trades]
+    assert arrays.states == orders.states and len(arrays.trades) > 0
+
+
+def test_the_trade_log_arrays_agree_with_the_records() -> None:
+    nan = float("nan")
+    m = bars([(100, 100, 100, 100), (nan, nan, nan, nan), (100, 100, 100, 100),
+              (100, 111, 99, 105)])  # fmt: skip
+
+    def twice(t, state, market):  # day 0: cancelled at a halt; day 1: filled, target on day 3
+        return EntryPolicy(np.ones((4, 1), bool), 500.0, 0.05, 0.10)(t, state, market)[: t < 2]
+
+    res = simulate(m, twice, FREE)
+    log = res.log
+    assert [(t.status, t.exit_reason) for t in res.trades] == [
+        ("cancelled", "missing_price_at_entry"),
+        ("closed", "take_profit"),
+    ]
+    assert log.closed.tolist() == [False, True] and log.qty[0] == 0.0
+    assert log.pnl.tolist() == [0.0, pytest.approx(50.0)] == [t.pnl for t in res.trades]
+    assert log.signal_id.tolist() == [f"{DAYS[0]}:AAA", f"{DAYS[1]}:AAA"]
+    assert np.isnat(log.entry_date[0]) and log.exit_date[1] == np.datetime64(DAYS[3])
+
+
+def test_a_resumed_position_is_not_armed_on_its_entry_bar() -> None:
+    cfg = ExecutionConfig(costs=Costs(0.0, 0.0), initial_equity=1000.0, stops_from_entry_bar=False)
+    first = simulate(bars([(100, 100, 100, 100)] * 2), enter_first_day(stop=0.05), cfg)
+    (p,) = first.state.positions
+    assert p.entry_date == DAYS[1]
+    # resumed on sessions from its entry on: the low of 90 stops it from the next bar only
+    later = bars([(100, 100, 90, 100)] * 3)
+    later = Market(np.asarray(DAYS[1:4], dtype="datetime64[D]"), later.tickers, later.open,
+                   later.high, later.low, later.close, later.factor)  # fmt: skip
+    state = PortfolioState.from_json(first.state.to_json())
+    res = simulate(later, lambda t, s, mk: [], cfg, state)
+    assert [(t.exit_reason, t.exit_date) for t in res.closed()] == [("stop", DAYS[2])]
