@@ -111,8 +111,19 @@ def _tickers() -> dict:
         "package_universe": evaluate_tickers(labels),
         "hold_out_package_universe": evaluate_tickers(holdout),
     }
-    # sets labelled blind to the extractor, oldest first; the newest was seen least
-    blind_sets = sorted(data.glob("wsb_tickers_blind*.csv"))
+
+    # sets labelled blind to the extractor, oldest first (blind, blind2, ..., then the
+    # evidence-score sets); the newest, never tuned on, was seen least
+    def number(path: Path) -> int:
+        digits = path.stem.removeprefix("wsb_tickers_blind")
+        return int(digits) if digits else 1
+
+    blind_sets = sorted(data.glob("wsb_tickers_blind*.csv"), key=number)
+    blind_sets += [
+        p
+        for p in (data / f"wsb_tickers_evidence_{x}.csv" for x in ("dev", "dev2", "check"))
+        if p.exists()
+    ]
     for path in blind_sets:
         out[f"{path.stem}_package_universe"] = evaluate_tickers(pl.read_csv(path))
     # the labels count what was listed at the time of each text (2020-08..2022-01): the two
@@ -133,7 +144,7 @@ def _tickers() -> dict:
                 pl.read_csv(path), listing_cfg
             )
         judged = f"{blind_sets[-1].stem}_with_listing_files"
-    # the two newest blind sets had their first runs with no change between them: pooled
+    # the two newest blind sets, pooled
     newest = pl.concat([pl.read_csv(p) for p in blind_sets[-2:]], how="diagonal_relaxed")
     out["newest_two_blind_pooled_package_universe"] = evaluate_tickers(newest)
     if listing_cfg is not None:

@@ -1,34 +1,33 @@
 """Ticker extraction: cashtags, bare symbols, share classes and company names, with spans.
 
-Rules (applied to every candidate token of a text at once, as Polars expressions; a cheap
-exact pre-filter keeps only tokens that can pass one, so most words never reach the rules):
+Two steps, vectorised over every text at once as Polars expressions:
 
-* ``cashtag`` — ``$GME``, ``$gme``, ``$BRK.B``: counts whenever the symbol is in the universe.
-* ``symbol`` — a bare upper-case token (``GME``, ``BRK.B``, ``BF-B``) in the universe and not
-  in :data:`~tft_assets.posts.universe.BLACKLIST` nor one of the most frequent English words
-  (``AND``, ``MORE``: Zipf >= :data:`~tft_assets.posts.universe.VERY_COMMON_WORD_ZIPF`),
-  nor half of a ratio (``P/E``). A symbol declared in parentheses after a capitalised name
-  ("Ford (F)") needs no other evidence. An *ambiguous* symbol (one or two letters,
-  or an English word such as ``OPEN`` or ``SPY``) also needs stock context (keywords,
-  ``$40c``, ``calls``, ``shares`` ...) within ±:data:`CONTEXT_WINDOW_CHARS` characters.
-  Outside the focus set (watchlist and curated WSB listings), a bare symbol is rejected in shouted
-  (mostly upper-case) text and amid shouted words ("HOLD THE LINE"), unless a neighbour is a
-  strong stock word ("PTON PUTS", "$40c").
-  A lower- or title-case token (``gme``, ``Expr``) counts for focus symbols that are not
-  English words (two-letter ones such as ``bb`` need context), and for any other symbol of
-  three or more letters that is no English word (``expr``, ``Nakd``; title case not within
-  a longer proper noun such as "Ryan Cohen") when stock context is near. Another confident ticker within the window counts as context ("GME, NOK, BB").
-* ``name`` — a company name or alias (``GameStop``, ``BlackBerry``, ``General Motors``),
-  one or two tokens, any case; or the first word of a listed company's name written as a
-  proper noun (``Peloton``, ``Novavax``) with stock context near, and, when that word is an
-  English word, neither at a sentence start nor in headline-case text.
+1. **Candidates** (:mod:`~.candidates`): a cheap exact pre-filter keeps the tokens that can be a
+   mention - a cashtag (``$GME``, ``$BRK.B``), a bare listed symbol in upper case (``GME``,
+   ``BF-B``) or lower/title case (``gme``, ``Expr``, ``ag``; blacklisted and very frequent
+   words never), a company-name alias (``GameStop``, ``General Motors``, ``game stop``), or the
+   first word of a listed company's name as a proper noun (``Peloton``). Each says what matched
+   in its ``form``.
+2. **Evidence** (:mod:`~.evidence`): every candidate gets points for and against - its form;
+   how ambiguous the symbol is (length, English word, word frequency of the token); whether it
+   is watched; its casing relative to the text's own casing (an all-caps text gives none);
+   stock words, strikes and prices around it; other tickers near it and in lists with it;
+   whether a name is used as a company, as a platform or product, or as one word of a longer
+   name; and the layout (links, subreddit names, bot tables). It is a mention when the points
+   reach :data:`~.evidence.ACCEPT_SCORE`. No list of words decides: the blacklist only keeps
+   words that are almost never a stock out of the candidates.
 
-Emoji separate tokens ("🚀GameStop"). Spans are character offsets ``[start, end)`` into the text given (code points, as Python
-indexes strings).
+One mention per span then: the longest (a company name of several words claims its words),
+a cashtag before a symbol before a name. Emoji separate tokens ("🚀GameStop"). Spans are
+character offsets ``[start, end)`` into the text given (code points, as Python indexes
+strings). :func:`~.extract.mention_evidence` returns every candidate with every component of
+its score, to inspect or calibrate it.
 
 Modules: :mod:`~.tokens` (tokens and their cores), :mod:`~.tables` (a universe's look-up
-tables), :mod:`~.candidates` (pre-filter and rules), :mod:`~.context` (evidence) and
-:mod:`~.extract` (:func:`extract_mentions`).
+tables), :mod:`~.candidates`, :mod:`~.evidence` (the score) with its components in
+:mod:`~.context` (casing, stock words, co-mentions), :mod:`~.usage` (names as companies,
+platforms or parts of longer names) and :mod:`~.layout` (links, tables), and :mod:`~.extract`
+(:func:`extract_mentions`).
 """
 
 from tft_assets.posts.tickers.context import (
@@ -36,23 +35,29 @@ from tft_assets.posts.tickers.context import (
     SHOUTING_UPPER_SHARE,
     SINGLE_LETTER_WINDOW_CHARS,
 )
+from tft_assets.posts.tickers.evidence import ACCEPT_SCORE, WEIGHTS, EvidenceWeights
 from tft_assets.posts.tickers.extract import (
     MENTION_SCHEMA,
     extract_mentions,
     extract_tickers,
+    mention_evidence,
     mentions_per_row,
 )
 from tft_assets.posts.tickers.tables import DISTINCT_SYMBOL_MAX_ZIPF
 from tft_assets.posts.tickers.tokens import MAX_TOKEN_CHARS
 
 __all__ = [
+    "ACCEPT_SCORE",
     "CONTEXT_WINDOW_CHARS",
     "DISTINCT_SYMBOL_MAX_ZIPF",
     "MAX_TOKEN_CHARS",
     "MENTION_SCHEMA",
     "SHOUTING_UPPER_SHARE",
     "SINGLE_LETTER_WINDOW_CHARS",
+    "WEIGHTS",
+    "EvidenceWeights",
     "extract_mentions",
     "extract_tickers",
+    "mention_evidence",
     "mentions_per_row",
 ]

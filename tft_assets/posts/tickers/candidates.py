@@ -1,9 +1,10 @@
-"""Candidate mentions: the tokens that can pass a rule, and the rules that make them mentions.
+"""Candidate mentions: the tokens that can pass a rule, and the rules that make them candidates.
 
 :func:`candidate_tokens` keeps, with a cheap exact pre-filter, only the tokens that can pass a
 rule, with their neighbours and core; :func:`mention_candidates` applies the cashtag, symbol
-and name rules to them (see the package docstring), each candidate marked ``needs_ctx`` when it
-is ambiguous.
+and name rules to them (see the package docstring). Each candidate says what matched in its
+``form`` (:data:`FORMS`); how far to believe it is the evidence score's business
+(:mod:`~tft_assets.posts.tickers.evidence`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,13 @@ import polars as pl
 from tft_assets.posts.tickers.tables import Tables
 from tft_assets.posts.tickers.tokens import LEAD_CHARS, TRAIL_CHARS, core_columns
 
+#: What a candidate's token is: a cashtag (``$GME``), a bare upper-case symbol (``GME``), a
+#: symbol in lower or title case (``gme``, ``Expr``), a company-name alias (``GameStop``,
+#: ``General Motors``), an alias whose every word is an English word (``on deck``, ``rocket
+#: fuel``: it may be an everyday phrase), or the first word of a name as a proper noun
+#: (``Peloton``).
+FORMS = ("cashtag", "upper", "lower", "alias", "phrase", "proper")
+
 #: Columns of every candidate frame, in order.
 CANDIDATE_COLUMNS = [
     "row",
@@ -20,18 +28,33 @@ CANDIDATE_COLUMNS = [
     "method",
     "start",
     "end",
-    "needs_ctx",
+    "form",
     "core",
     "_prev",
     "_next",
 ]
 
 
+#: Characters that make a token cased: an upper-case letter or ``$``.
+_CASED_CHARS = [*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "$"]
+_EDGE_CHARS = sorted(set(LEAD_CHARS + TRAIL_CHARS))
+
+
+def _normalised(tok: pl.Series) -> pl.Series:
+    """Tokens without leading quotes and trailing punctuation, stripped only where a token
+    holds such a character (most hold none)."""
+    at = tok.str.contains_any(_EDGE_CHARS).arg_true()
+    if at.len() == 0:
+        return tok
+    stripped = tok.gather(at).str.strip_chars_start(LEAD_CHARS).str.strip_chars_end(TRAIL_CHARS)
+    return tok.clone().scatter(at, stripped)  # in place: on a copy, the frame keeps its tokens
+
+
 def _single_token_hits(tok: pl.Series, norm: pl.Series, tab: Tables) -> pl.Series:
     """Per token: it is a lower-case symbol or alias spelling, or a cased token (upper-case
     letter or ``$``) that is a cashtag, a symbol, an alias or a proper-name spelling."""
     candidate = norm.is_in(tab.lower_spellings.implode())
-    cased_at = tok.str.contains(r"[A-Z$]").arg_true()
+    cased_at = tok.str.contains_any(_CASED_CHARS).arg_true()
     if cased_at.len():
         norm_cased = norm.gather(cased_at)
         hit = (
@@ -49,6 +72,9 @@ def _two_word_starts(every: pl.DataFrame, norm: pl.Series, tab: Tables) -> pl.Se
     the name."""
     first_at = norm.is_in(tab.first_word_spellings.implode()).arg_true()
     nxt_at = (first_at + 1).clip(0, every.height - 1)
+    # the next word must be one of a name's second words before the pair is looked up
+    second = norm.gather(nxt_at).is_in(tab.second_word_spellings.implode())
+    first_at, nxt_at = first_at.filter(second), nxt_at.filter(second)
     key = pl.DataFrame({"a": norm.gather(first_at), "b": norm.gather(nxt_at)}).select(
         pl.concat_str(["a", "b"], separator=" ").str.to_lowercase()
     )
@@ -84,7 +110,7 @@ def candidate_tokens(every: pl.DataFrame, tab: Tables) -> pl.DataFrame | None:
     """The tokens of ``every`` (:func:`~tft_assets.posts.tickers.tokens.token_frame`) that can
     pass a rule, with neighbours and core; ``None`` when there are none."""
     tok = every.get_column("tok")
-    norm = tok.str.strip_chars_start(LEAD_CHARS).str.strip_chars_end(TRAIL_CHARS)
+    norm = _normalised(tok)
     candidate = _single_token_hits(tok, norm, tab)
     if tab.alias_double_keys.len():
         candidate = candidate.scatter(_two_word_starts(every, norm, tab), True)
@@ -102,14 +128,13 @@ def _cashtags(t: pl.DataFrame, tab: Tables) -> pl.DataFrame:
     cash = t.filter(is_cash).with_columns(
         cash_sym.alias("symbol"),
         pl.lit("cashtag").alias("method"),
-        pl.lit(False).alias("needs_ctx"),
+        pl.lit("cashtag").alias("form"),
     )
     return cash.filter(pl.col("symbol").is_in(tab.symbols.implode()))
 
 
 def _upper_symbols(t: pl.DataFrame, tab: Tables) -> pl.DataFrame:
-    """A bare upper-case listed symbol, not blacklisted; one or two letters, or a word,
-    needs context."""
+    """A bare upper-case listed symbol, not blacklisted."""
     core = pl.col("core")
     is_upper = core.str.contains(r"^[A-Z]{1,5}(?:[.\-][A-Z]{1,2})?$")
     up_sym = core.str.replace("-", ".", literal=True)
@@ -118,39 +143,35 @@ def _upper_symbols(t: pl.DataFrame, tab: Tables) -> pl.DataFrame:
         pl.col("symbol").is_in(tab.symbols.implode())
         & ~pl.col("symbol").is_in(tab.blacklist.implode())
     )
-    return up.with_columns(
-        (
-            (pl.col("symbol").str.len_chars() <= 2)
-            | pl.col("symbol").str.to_lowercase().is_in(tab.common.implode())
-            | pl.col("symbol").is_in(tab.wordlike_symbols.implode())
-        ).alias("needs_ctx")
-    )
+    return up.with_columns(pl.lit("upper").alias("form"))
 
 
 def _lower_symbols(t: pl.DataFrame, tab: Tables) -> pl.DataFrame:
-    """Symbols in lower or title case: focus symbols (``gme``, ``Gme``, ``bb``) and other
+    """Symbols in lower or title case: focus symbols (``gme``, ``Gme``, ``bb``), other
     symbols of 3+ letters that are no word (``expr``; title case only outside a longer
-    proper noun: "Pltr" but not "Ryan Cohen"), never a common word; context needed but for
-    focus symbols of 3+ letters that are no English word."""
+    proper noun: "Pltr" but not "Ryan Cohen") and two-letter symbols that are no word nor
+    chat (``ag``, :data:`~tft_assets.posts.tickers.tables.SHORT_LOWER_MAX_ZIPF`), never a
+    common word."""
     core = pl.col("core")
     lw = core.str.to_lowercase()
-    lower_shape = core.str.contains(r"^[A-Za-z][a-z]{1,4}$")
-    is_lower = lower_shape & lw.is_in(tab.focus_lower.implode())
+    # cheap filters first: the shape, and one of the lower-case symbol tables
+    t = t.filter(
+        core.str.contains(r"^[A-Za-z][a-z]{1,4}$") & lw.is_in(tab.lower_symbol_words.implode())
+    )
+    is_lower = lw.is_in(tab.focus_lower.implode())
     is_lower_other = (
-        lower_shape
-        & (core.str.len_chars() >= 3)
+        (core.str.len_chars() >= 3)
         & (core.str.contains(r"^[a-z]") | ~in_longer_name())
         & core.str.to_uppercase().is_in(tab.plain_symbols.implode())
-        & ~lw.is_in(tab.focus_lower.implode())
+        & ~is_lower
     )
-    return t.filter((is_lower | is_lower_other) & ~lw.is_in(tab.common.implode())).with_columns(
+    is_short = lw.is_in(tab.short_lower.implode()) & ~in_longer_name()
+    return t.filter(
+        (is_lower | is_lower_other | is_short) & ~lw.is_in(tab.common.implode())
+    ).with_columns(
         core.str.to_uppercase().alias("symbol"),
         pl.lit("symbol").alias("method"),
-        (
-            (core.str.len_chars() <= 2)
-            | ~lw.is_in(tab.focus_lower.implode())
-            | lw.is_in(tab.focus_lower_words.implode())
-        ).alias("needs_ctx"),
+        pl.lit("lower").alias("form"),
     )
 
 
@@ -163,10 +184,14 @@ def _one_word_names(t: pl.DataFrame, tab: Tables) -> pl.DataFrame:
     plural = ~lw.is_in(keys) & lw.str.ends_with("s") & core.str.contains(r"^[A-Z]")
     name = pl.when(plural).then(lw.str.strip_suffix("s"))
     name = name.otherwise(lw)
+    # an English word ("hometown" of HomeTown Bankshares) may be the word: a phrase form
     return t.filter(name.is_in(keys)).with_columns(
         name.replace_strict(tab.alias_single, default=None).alias("symbol"),
         pl.lit("name").alias("method"),
-        pl.lit(False).alias("needs_ctx"),
+        pl.when(name.is_in(tab.phrase_aliases.implode()))
+        .then(pl.lit("phrase"))
+        .otherwise(pl.lit("alias"))
+        .alias("form"),
     )
 
 
@@ -183,7 +208,10 @@ def _two_word_names(t: pl.DataFrame, tab: Tables) -> pl.DataFrame | None:
     return pairs.filter(bigram.is_in(tab.alias_double_keys.implode())).with_columns(
         bigram.replace_strict(tab.alias_double, default=None).alias("symbol"),
         pl.lit("name").alias("method"),
-        pl.lit(False).alias("needs_ctx"),
+        pl.when(bigram.is_in(tab.phrase_aliases.implode()))
+        .then(pl.lit("phrase"))
+        .otherwise(pl.lit("alias"))
+        .alias("form"),
         pl.col("next_end").alias("end"),
     )
 
@@ -221,8 +249,7 @@ def in_longer_name() -> pl.Expr:
 
 def proper_name_candidates(t: pl.DataFrame, texts: pl.Series, tab: Tables) -> pl.DataFrame:
     """``Peloton``, ``Novavax``: the first word of a company name written as a proper noun
-    (title case), not part of a longer proper noun ("Ryan Cohen"). Always needs stock
-    context; an English word (``Apple``, ``Buckle``) must neither start a sentence ("Buckle
+    (title case), not part of a longer proper noun ("Ryan Cohen"); an English word (``Apple``, ``Buckle``) must neither start a sentence ("Buckle
     up") nor stand in headline-case text, where every word is capitalised."""
     core, lw = pl.col("core"), pl.col("core").str.to_lowercase()
     c = t.filter(core.str.contains(r"^[A-Z][a-z]+$") & lw.is_in(tab.proper_keys.implode()))
@@ -230,7 +257,7 @@ def proper_name_candidates(t: pl.DataFrame, texts: pl.Series, tab: Tables) -> pl
         return c.with_columns(
             pl.lit(None, dtype=pl.String).alias("symbol"),
             pl.lit("name").alias("method"),
-            pl.lit(True).alias("needs_ctx"),
+            pl.lit("proper").alias("form"),
         )
     english = lw.is_in(tab.proper_english.implode())
     at_sentence_start = sentence_start()
@@ -250,5 +277,5 @@ def proper_name_candidates(t: pl.DataFrame, texts: pl.Series, tab: Tables) -> pl
     ).with_columns(
         lw.replace_strict(tab.proper, default=None).alias("symbol"),
         pl.lit("name").alias("method"),
-        pl.lit(True).alias("needs_ctx"),
+        pl.lit("proper").alias("form"),
     )

@@ -1,13 +1,26 @@
-"""Evidence for ambiguous mentions: ratios dropped, declared symbols, shouted text, context.
+"""Context evidence around a candidate: ratios, declared symbols, shouting, stock words, co-mentions.
 
-An ambiguous mention needs stock context (:data:`~tft_assets.posts.universe.STOCK_CONTEXT_PATTERN`)
-or another confident ticker within ±:data:`CONTEXT_WINDOW_CHARS` characters; a bare symbol outside
-the focus set is dropped in shouted text (more than :data:`SHOUTING_UPPER_SHARE` of the letters
-upper case) and amid shouted words.
+* :func:`drop_ratios` removes half of a ratio ("P/E", "EV/S") - no evidence can save it;
+* :func:`declared`: a symbol in parentheses after a capitalised name ("Ford (F)");
+* :func:`shouted_near` and :func:`amid_shouting`: the text's own casing. An upper-case token
+  is evidence of a symbol only where the text writes in lower case around it; shouted text
+  (more than :data:`SHOUTING_UPPER_SHARE` of the letters within ±:data:`SHOUTING_WINDOW_CHARS`
+  characters upper case) or a run of shouted words ("HOLD THE LINE") gives none;
+* :func:`strong_neighbour`: a neighbour that only a security has ("calls", "shares", "$40c");
+* :func:`stock_context`: stock words (:data:`~tft_assets.posts.universe.STOCK_CONTEXT_PATTERN`)
+  within ±:data:`CONTEXT_WINDOW_CHARS` characters (±:data:`SINGLE_LETTER_WINDOW_CHARS` for a
+  one-letter symbol);
+* :func:`co_mentioned`: another ticker read with confidence in that window ("GME, NOK, BB");
+  :func:`list_neighbours`: tickers right beside it ("NAKD BBY", "AMC, GEO, CXW", "SLV AND
+  AG").
+
+Each returns one value per candidate; the weights live in
+:mod:`~tft_assets.posts.tickers.evidence`.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from tft_assets.posts.tickers.tables import Tables
@@ -17,11 +30,25 @@ from tft_assets.posts.universe import STOCK_CONTEXT_PATTERN
 CONTEXT_WINDOW_CHARS = 50
 SINGLE_LETTER_WINDOW_CHARS = 15
 SHOUTING_UPPER_SHARE = 0.6
+SHOUTING_WINDOW_CHARS = 100
+
+#: Words before a symbol that only a security has: its shares, a trade in it ("buy GME",
+#: "calls GME"); not "call" alone, as often the verb ("CALL YOUR STATE AG").
+STRONG_PREV_PATTERN = r"(?i)^(?:calls|puts|shares|stocks?|leaps|buy|sell|long|short)$"
+#: What follows a security's symbol: its options, shares, stock, earnings, a strike or a
+#: price ("GME calls", "SLV $24C", "AMC $20").
+STRONG_NEXT_PATTERN = (
+    r"(?i)^(?:calls?|puts?|shares?|stocks?|leaps|options|earnings|"
+    r"\$?\d+(?:\.\d+)?[cp]|\$\d[\d.,]*[kmb]?)$"
+)
+#: Upper-case connectors between symbols ("GME AND AMC") that are not shouting.
+_CONNECTORS = ["AND", "OR", "VS", "N"]
 
 
 def drop_ratios(m: pl.DataFrame, texts: pl.Series) -> pl.DataFrame:
     """Drop a bare one- or two-letter symbol that is half of a ratio ("P/E", "EV/S", "Q/Q"):
-    a slash joins it to a neighbour of one or two letters."""
+    a slash joins it to a neighbour of one or two letters; or a unit after a number
+    ("$29/oz", "10/sh")."""
     short_sym = (pl.col("method") == "symbol") & (pl.col("symbol").str.len_chars() <= 2)
     short = m.filter(short_sym)
     if short.height == 0:
@@ -29,13 +56,19 @@ def drop_ratios(m: pl.DataFrame, texts: pl.Series) -> pl.DataFrame:
     text = texts.gather(short.get_column("row"))
     after = text.str.slice(short.get_column("end"), 1)
     before = text.str.slice((short.get_column("start") - 1).clip(0, None), 1)
+    lo = (short.get_column("start") - 2).clip(0, None)
+    per_unit = (before == "/") & text.str.slice(lo, short.get_column("start") - lo).str.contains(
+        r"\d/$"
+    )
 
     def short_word(col: str) -> pl.Series:
         core = short.get_column(col).str.strip_chars_end(TRAIL_CHARS)
         return core.str.contains(r"^[A-Za-z]{1,2}$").fill_null(False)
 
-    ratio = ((after == "/") & short_word("_next")) | (
-        (short.get_column("start") > 0) & (before == "/") & short_word("_prev")
+    ratio = (
+        ((after == "/") & short_word("_next"))
+        | ((short.get_column("start") > 0) & (before == "/") & short_word("_prev"))
+        | per_unit
     )
     if not ratio.any():
         return m
@@ -43,14 +76,13 @@ def drop_ratios(m: pl.DataFrame, texts: pl.Series) -> pl.DataFrame:
     return m.join(halves, on=["row", "start"], how="anti", maintain_order="left")
 
 
-def declared(m: pl.DataFrame, texts: pl.Series) -> pl.DataFrame:
-    """Mark a bare upper-case symbol in parentheses right after a capitalised name, the way
-    articles and DD posts declare one ("Ford (F)", "Bed Bath & Beyond (BBBY)"): it needs no
-    further context and is no shouted word (column ``declared``)."""
+def declared(m: pl.DataFrame, texts: pl.Series) -> pl.Series:
+    """Per candidate: a bare upper-case symbol in parentheses right after a capitalised name,
+    the way articles and DD posts declare one ("Ford (F)", "Bed Bath & Beyond (BBBY)")."""
     text = texts.gather(m.get_column("row"))
     before = text.str.slice((m.get_column("start") - 1).clip(0, None), 1)
     after = text.str.slice(m.get_column("end"), 1)
-    declared = (
+    return (
         (m.get_column("method") == "symbol")
         & m.get_column("core").str.contains(r"^[A-Z]")
         & (m.get_column("start") > 0)
@@ -58,33 +90,45 @@ def declared(m: pl.DataFrame, texts: pl.Series) -> pl.DataFrame:
         & (after == ")")
         & m.get_column("_prev").str.contains(r"^[A-Z][\w&.'’-]*[A-Za-z]$").fill_null(False)
     )
-    return m.with_columns(
-        declared.alias("declared"), (pl.col("needs_ctx") & ~declared).alias("needs_ctx")
+
+
+def per_row(rows: pl.Series, texts: pl.Series, test) -> pl.Series:
+    """``test`` (texts -> Booleans) once per distinct row index in ``rows``, one value per
+    element of ``rows``; on all texts at once when they are the cheaper to scan."""
+    if texts.len() <= 2 * rows.len():
+        values = test(texts).fill_null(False).to_numpy()
+    else:
+        uniq = rows.unique()
+        values = np.zeros(texts.len(), dtype=bool)
+        values[uniq.to_numpy()] = test(texts.gather(uniq)).fill_null(False).to_numpy()
+    return pl.Series(values[rows.to_numpy()], dtype=pl.Boolean)
+
+
+def shouted_near(m: pl.DataFrame, texts: pl.Series) -> pl.Series:
+    """Per candidate: the text around it is shouted - more than :data:`SHOUTING_UPPER_SHARE`
+    of the letters within ±:data:`SHOUTING_WINDOW_CHARS` characters upper case (the whole of a
+    short text; a long one may shout in one line only)."""
+    start = m.get_column("start")
+    lo = (start - SHOUTING_WINDOW_CHARS).clip(0, None)
+    near = texts.gather(m.get_column("row")).str.slice(
+        lo, m.get_column("end") + SHOUTING_WINDOW_CHARS - lo
     )
+    upper = near.str.count_matches(r"[A-Z]")
+    lower = near.str.count_matches(r"[a-z]")
+    return upper > SHOUTING_UPPER_SHARE * (upper + lower)
 
 
-#: Neighbour words that make an upper-case mention solid even in shouted text.
-_STRONG_NEIGHBOUR = (
-    r"(?i)^(?:calls?|puts?|shares?|buy|sell|long|short|\d+(?:\.\d+)?[cp]|\$\d[\d.,]*[kmb]?)$"
-)
-#: Upper-case connectors between symbols ("GME AND AMC") that are not shouting.
-_CONNECTORS = ["AND", "OR", "VS", "N"]
+def _clean(col: str) -> pl.Expr:
+    return pl.col(col).str.strip_chars_start(LEAD_CHARS).str.strip_chars_end(TRAIL_CHARS)
 
 
-def _local_shouting(tab: Tables) -> pl.Expr:
-    """Struct of two Booleans per token: ``local`` when it stands among shouted words
-    ("HOLD THE LINE", "FOR ALOT OF": a neighbour is an ordinary upper-case word - not a
-    symbol, or a blacklisted/common one - and the other neighbour is absent, not a word, or
-    upper case too); ``strong`` when a neighbour is a strong stock word (``PUTS``, ``$40c``,
-    ``shares``; not for a symbol that is a common word, "FOR MORE SHARES") or, for a symbol
-    that is no word, a watched symbol (``EXPR, NOK``), or, for any symbol, tickers on both
-    sides (``BB AG PLTR``), which keeps a symbol even in shouted text."""
-
-    def clean(col: str) -> pl.Expr:
-        return pl.col(col).str.strip_chars_start(LEAD_CHARS).str.strip_chars_end(TRAIL_CHARS)
+def amid_shouting(m: pl.DataFrame, texts: pl.Series, tab: Tables) -> pl.Series:
+    """Per candidate: it stands beside a shouted word ("HOLD THE LINE", "FOR ALOT OF",
+    "BUSINESS UNIT"): a neighbour joined by a space only (not a list: "JD, NET, and BBBY") is
+    an ordinary upper-case word - no symbol, or a blacklisted or common one."""
 
     def ordinary(col: str) -> pl.Expr:
-        w = clean(col)
+        w = _clean(col)
         return (
             w.str.contains(r"^[A-Z]{2,}$")
             & ~w.is_in(_CONNECTORS)
@@ -95,130 +139,98 @@ def _local_shouting(tab: Tables) -> pl.Expr:
             )
         ).fill_null(False)
 
-    def quiet(col: str) -> pl.Expr:  # absent, or no lower-case letter
-        return (~clean(col).str.contains(r"[a-z]")).fill_null(True)
+    words = m.select(ordinary("_prev").alias("p"), ordinary("_next").alias("n"))
+    text = texts.gather(m.get_column("row"))
+    start, end = m.get_column("start"), m.get_column("end")
+    before = text.str.slice((start - 1).clip(0, None), 1) == " "
+    after = text.str.slice(end, 1) == " "
+    return (words.get_column("p") & before) | (words.get_column("n") & after)
 
-    def strong(col: str) -> pl.Expr:
-        return clean(col).str.contains(_STRONG_NEIGHBOUR).fill_null(False)
 
-    def watched(col: str) -> pl.Expr:
-        return clean(col).is_in(tab.focus_upper.implode()).fill_null(False)
+#: A list separator between tickers: punctuation or a connector word.
+_LIST_SEP = r"\s*[,/&+;|]\s*|\s+(?:and|or|AND|OR|n|N|vs\.?|VS)\s+"
+_LIST_BEFORE_RE = r"(?:^|[^\w$])\$?([A-Z][A-Z.]{0,6})(" + _LIST_SEP + r"|\s+)$"
+_LIST_AFTER_RE = r"^(" + _LIST_SEP + r"|\s+)\$?([A-Z][A-Z.]{0,6})(?:[^\w]|$)"
 
-    def ticker(col: str) -> pl.Expr:  # a watched symbol, or one that is no word
-        w = clean(col)
-        return (
-            w.is_in(tab.focus_upper.implode()) | w.is_in(tab.plain_symbols.implode())
-        ).fill_null(False)
 
-    # a symbol that is no word, listed beside a watched one ("EXPR, NOK"), is no shouting;
-    # nor is any symbol amid a list of tickers ("NOK BB AG PLTR")
-    listed = (
-        (watched("_prev") | watched("_next"))
-        & ~(
-            pl.col("symbol").is_in(tab.wordlike_symbols.implode())
-            | pl.col("symbol").str.to_lowercase().is_in(tab.common.implode())
-            | (pl.col("symbol").str.len_chars() <= 2)
-        )
-    ) | (ticker("_prev") & ticker("_next"))
+def list_neighbours(m: pl.DataFrame, texts: pl.Series, tab: Tables) -> pl.DataFrame:
+    """Per candidate, for each side: the nearest word is a ticker - a watched symbol or a
+    symbol that is no word - as in lists ("AMC, GEO, CXW", "SLV AND AG", "NAKD BBY"):
+    columns ``ticker_sides`` (0, 1, 2) and ``listed_sides``, the sides where a list
+    separator (``,``, ``/``, ``and``, ...) stands between, not only a space."""
+    text = texts.gather(m.get_column("row"))
+    start, end = m.get_column("start"), m.get_column("end")
+    lo = (start - 16).clip(0, None)
+    before = text.str.slice(lo, start - lo).str.extract_groups(_LIST_BEFORE_RE)
+    after = text.str.slice(end, 16).str.extract_groups(_LIST_AFTER_RE)
+    tickers = pl.concat([tab.focus_upper, tab.plain_symbols]).implode()
 
-    shouted = (ordinary("_prev") & quiet("_next")) | (ordinary("_next") & quiet("_prev"))
-    return pl.struct(
-        shouted.alias("local"),
-        # a common word ("FOR MORE SHARES") stays a word even beside a strong one
-        (
-            (
-                (strong("_prev") | strong("_next"))
-                & ~pl.col("symbol").is_in(tab.wordlike_symbols.implode())
-            )
-            | listed
-        ).alias("strong"),
+    def side(tok: pl.Series, sep: pl.Series) -> tuple[pl.Series, pl.Series]:
+        is_ticker = tok.str.strip_chars_end(".").is_in(tickers).fill_null(False)
+        return is_ticker, is_ticker & sep.str.contains(r"\S").fill_null(False)
+
+    b_t, b_l = side(before.struct.field("1"), before.struct.field("2"))
+    a_t, a_l = side(after.struct.field("2"), after.struct.field("1"))
+    return pl.DataFrame(
+        {
+            "ticker_sides": b_t.cast(pl.Int8) + a_t.cast(pl.Int8),
+            "listed_sides": b_l.cast(pl.Int8) + a_l.cast(pl.Int8),
+        }
     )
 
 
-def apply_context(
-    m: pl.DataFrame, texts: pl.Series, focus: frozenset[str], tab: Tables
-) -> pl.DataFrame:
-    """Keep ambiguous mentions only with evidence, and distrust shouted text.
+def strong_neighbour() -> pl.Expr:
+    """A neighbour is a word only a security has: before it :data:`STRONG_PREV_PATTERN`, after
+    it :data:`STRONG_NEXT_PATTERN` (a price before is no evidence: "my $45 CC's")."""
+    return _clean("_prev").str.contains(STRONG_PREV_PATTERN).fill_null(False) | _clean(
+        "_next"
+    ).str.contains(STRONG_NEXT_PATTERN).fill_null(False)
 
-    Evidence for an ambiguous mention: stock context (:data:`STOCK_CONTEXT_PATTERN`) within
-    ±:data:`CONTEXT_WINDOW_CHARS` characters (±:data:`SINGLE_LETTER_WINDOW_CHARS` for a
-    one-letter symbol), or a confident mention of another ticker in that window. In shouted
-    text (mostly upper case), or amid shouted words (``local``), a bare upper-case symbol
-    outside the focus set is dropped.
-    """
-    bare = (pl.col("method") == "symbol") & pl.col("core").str.contains(r"^[A-Z]")
-    # a symbol of 3+ letters that is no English word (``CTRM``, ``NAKD``) is no shouted word
-    distinct = pl.col("symbol").is_in(tab.plain_symbols.implode())
-    m = m.with_columns(
-        (bare & ~pl.col("symbol").is_in(sorted(focus)) & ~distinct & ~pl.col("declared")).alias(
-            "_risk"
-        )
-    )
-    risky = m.filter(pl.col("_risk"))
-    if risky.height:  # shouted-words context, only where it can matter
-        risky = risky.with_columns(_local_shouting(tab).alias("_s")).unnest("_s")
-        m = pl.concat(
-            [
-                m.filter(~pl.col("_risk")).with_columns(
-                    pl.lit(False).alias("local"), pl.lit(False).alias("strong")
-                ),
-                risky,
-            ]
-        ).with_columns(pl.col("_risk") & ~pl.col("strong"))
-    else:
-        m = m.with_columns(pl.lit(False).alias("local"), pl.lit(False).alias("strong"))
-    m = m.drop("_prev", "_next", "strong", "declared")
-    rows = m.filter(pl.col("_risk") & ~pl.col("local")).get_column("row").unique()
-    if rows.len() > 0:
-        t = texts.gather(rows)
-        upper = t.str.count_matches(r"[A-Z]")
-        lower = t.str.count_matches(r"[a-z]")
-        shouting = pl.DataFrame(
-            {"row": rows, "shouting": upper > SHOUTING_UPPER_SHARE * (upper + lower)}
-        )
-        m = m.join(shouting, on="row", how="left")
-    else:
-        m = m.with_columns(pl.lit(None, dtype=pl.Boolean).alias("shouting"))
-    m = m.filter(~(pl.col("_risk") & (pl.col("shouting").fill_null(False) | pl.col("local")))).drop(
-        "shouting", "_risk"
-    )
-    need = m.filter(pl.col("needs_ctx"))
-    if need.height == 0:
-        return m
-    sure = m.filter(~pl.col("needs_ctx"))
-    width = (
+
+def _window_width() -> pl.Expr:
+    return (
         pl.when(pl.col("symbol").str.len_chars() == 1)
         .then(SINGLE_LETTER_WINDOW_CHARS)
         .otherwise(CONTEXT_WINDOW_CHARS)
     )
-    need = need.with_columns(width.alias("_w")).with_row_index("_i")
-    rows = need.get_column("row")
-    txt = texts.gather(rows)
-    win_start = (need.get_column("start") - need.get_column("_w")).clip(0, None)
-    win_len = need.get_column("end") + need.get_column("_w") - win_start
-    window = pl.DataFrame({"t": txt, "s": win_start, "n": win_len}).select(
-        pl.col("t").str.slice(pl.col("s"), pl.col("n")).alias("w")
+
+
+def stock_context(m: pl.DataFrame, texts: pl.Series) -> pl.Series:
+    """Per candidate: stock words (:data:`STOCK_CONTEXT_PATTERN`) within the window."""
+    if m.height == 0:
+        return pl.Series([], dtype=pl.Boolean)
+    width = m.select(_window_width()).to_series()
+    start = (m.get_column("start") - width).clip(0, None)
+    length = m.get_column("end") + width - start
+    window = pl.DataFrame({"t": texts.gather(m.get_column("row")), "s": start, "n": length}).select(
+        pl.col("t").str.slice(pl.col("s"), pl.col("n"))
     )
-    context = window.get_column("w").str.contains(STOCK_CONTEXT_PATTERN)
-    # another confident ticker nearby (lists such as "GME, NOK, BB")
-    near = (
-        need.select("_i", "row", "start", "_w")
-        .sort("row", "start")
-        .join_asof(
-            sure.select("row", pl.col("start").alias("sure_start")).sort("row", "sure_start"),
+    return window.to_series().str.contains(STOCK_CONTEXT_PATTERN)
+
+
+def co_mentioned(m: pl.DataFrame, sure: pl.DataFrame) -> pl.Series:
+    """Per candidate of ``m``: a confident mention in ``sure`` (``row``, ``start``,
+    ``symbol``) of another ticker, starting elsewhere, lies within the window, as in lists
+    ("GME, NOK, BB"). The nearest confident mention on each side decides."""
+    if m.height == 0 or sure.height == 0:
+        return pl.repeat(False, m.height, eager=True)
+    left = m.select("row", "start", "symbol", _window_width().alias("_w")).with_row_index("_i")
+    left = left.sort("row", "start")
+    right = sure.select(
+        "row", pl.col("start").alias("sure_start"), pl.col("symbol").alias("sure_symbol")
+    ).sort("row", "sure_start")
+    near = []
+    for strategy in ("backward", "forward"):
+        j = left.join_asof(
+            right,
             left_on="start",
             right_on="sure_start",
             by="row",
-            strategy="nearest",
+            strategy=strategy,
+            allow_exact_matches=False,
             check_sortedness=False,
         )
-        .with_columns(
-            ((pl.col("sure_start") - pl.col("start")).abs() <= pl.col("_w"))
-            .fill_null(False)
-            .alias("near")
-        )
-        .sort("_i")
-        .get_column("near")
-    )
-    need = need.filter(context | near).drop("_w", "_i")
-    return pl.concat([sure, need], how="vertical")
+        close = (j["sure_start"] - j["start"]).abs() <= j["_w"]
+        near.append((close & (j["sure_symbol"] != j["symbol"])).fill_null(False))
+    hit = pl.DataFrame({"_i": left.get_column("_i"), "near": near[0] | near[1]}).sort("_i")
+    return hit.get_column("near")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 
 from tft_assets.posts.tickers.candidates import candidate_tokens, mention_candidates
-from tft_assets.posts.tickers.context import apply_context, declared, drop_ratios
-from tft_assets.posts.tickers.tables import Tables, tables
+from tft_assets.posts.tickers.evidence import WEIGHTS, EvidenceWeights, score_candidates
+from tft_assets.posts.tickers.tables import tables
 from tft_assets.posts.tickers.tokens import token_frame
 from tft_assets.posts.universe import TickerUniverse
 
@@ -46,23 +46,63 @@ def extract_mentions(
     m = mention_candidates(t, texts, tab)
     if m.height == 0:
         return pl.DataFrame(schema=MENTION_SCHEMA)
-    return _accepted(m, texts, focus, tab)
-
-
-def _accepted(
-    m: pl.DataFrame, texts: pl.Series, focus: frozenset[str], tab: Tables
-) -> pl.DataFrame:
-    """The candidates ``m`` with their evidence (ratios dropped, declared symbols, context),
-    one per (row, start): a cashtag before a symbol before a name, then the longest."""
-    m = declared(drop_ratios(m, texts), texts)
-    m = apply_context(m, texts, focus, tab)
-    m = (
-        m.with_columns(
-            pl.col("method").replace_strict(_METHOD_RANK, return_dtype=pl.Int8).alias("rank")
-        )
-        .sort(["row", "start", "rank", "end"], descending=[False, False, False, True])
-        .unique(subset=["row", "start"], keep="first", maintain_order=True)
+    m = score_candidates(m, texts, tab)
+    return _one_per_span(
+        m.filter(pl.col("accepted")).select("row", "symbol", "method", "start", "end", "core")
     )
+
+
+def mention_evidence(
+    texts: pl.Series,
+    universe: TickerUniverse,
+    focus_symbols: frozenset[str] = frozenset(),
+    weights: EvidenceWeights = WEIGHTS,
+) -> pl.DataFrame:
+    """Every candidate mention of ``texts`` with every component of its evidence score
+    (:func:`~tft_assets.posts.tickers.evidence.score_candidates` with ``complete``): ``row``,
+    ``symbol``, ``method``, ``form``, ``start``, ``end``, the points per component, ``score``
+    and ``accepted``. For inspecting and calibrating the score; :func:`extract_mentions` is
+    the accepted ones, one per span."""
+    texts = texts.cast(pl.String).fill_null("")
+    tab = tables(universe, frozenset(focus_symbols))
+    every = token_frame(texts)
+    t = candidate_tokens(every, tab) if every.height else None
+    if t is None:
+        return pl.DataFrame(schema={**MENTION_SCHEMA, "form": pl.String(), "score": pl.Float64()})
+    m = mention_candidates(t, texts, tab)
+    return score_candidates(m, texts, tab, weights, complete=True).drop("core", "_prev", "_next")
+
+
+def _one_per_span(m: pl.DataFrame) -> pl.DataFrame:
+    """One mention per span, in text order: the longest of those starting together (a company
+    name of several words claims its words: "TD Ameritrade", not "TD"), then a cashtag before a
+    symbol before a name; a mention starting inside a longer one's span goes."""
+    key = (pl.col("row").cast(pl.Int64) * (1 << 32) + pl.col("start")).alias("_key")
+    m = m.with_columns(key)
+    dup = m.get_column("_key").is_duplicated()
+    if dup.any():
+        ties = (
+            m.filter(dup)
+            .with_columns(
+                pl.col("method").replace_strict(_METHOD_RANK, return_dtype=pl.Int8).alias("_rank")
+            )
+            .sort(["_key", "end", "_rank"], descending=[False, True, False])
+            .unique(subset=["_key"], keep="first", maintain_order=True)
+            .drop("_rank")
+        )
+        m = pl.concat([m.filter(~dup), ties], how="vertical")
+    m = m.sort("_key")
+    long = m.get_column("end") - m.get_column("start") > m.get_column("core").str.len_chars()
+    if long.any():  # a mention inside a longer one's span goes
+        rows = m.filter(long).get_column("row").unique()
+        near = m.get_column("row").is_in(rows.implode())
+        inside = m.filter(near).select(
+            (pl.col("start") < pl.col("end").shift(1).cum_max().over("row")).fill_null(False)
+        )
+        covered = pl.repeat(False, m.height, eager=True).scatter(
+            near.arg_true(), inside.to_series()
+        )
+        m = m.filter(~covered)
     return m.select(
         pl.col("row").cast(pl.UInt32),
         "symbol",

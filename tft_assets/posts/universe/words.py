@@ -46,16 +46,21 @@ COMMON_WORD_ZIPF = 3.0
 #: proper noun, not even an index constituent's ("apple" 4.8 still does).
 VERY_COMMON_WORD_ZIPF = 5.0
 
-#: Stock-context evidence around an ambiguous mention (case-insensitive regex).
+#: Stock-context evidence around a candidate mention (case-insensitive regex): stock words,
+#: prices, strikes, price moves.
 STOCK_CONTEXT_PATTERN = (
     r"(?i)\$\d|(?-u:\b)\d+(?:\.\d+)?\s?[cp](?-u:\b)|(?-u:\b)(?:shares?|stocks?|calls?|puts?|options?|strike|"
-    r"earnings|bought|buy(?:ing)?|sell(?:ing)?|sold|long|short(?:ed|s|ing)?|position|ticker|"
+    r"earnings|bought|buy(?:ing)?|sell(?:ing)?|sold|long|short(?:ed|s|ing)?|positions?|tickers?|"
     r"price|pt|squeeze|hold(?:ing)?|bag(?:s|holder)?|moon|dip|rally|yolo|itm|otm|expir\w*|"
     r"float|dividend|market|gains?|loss(?:es)?|chart|nasdaq|nyse|tendies|apes?|stonks?|"
     r"purchas\w*|invest\w*|returns?|profits?|trad(?:e|ed|es|ing)|volume|premarket|portfolio|"
-    r"penny|ipo|ira|all in|(?:under|over)valued|valuation|"
+    r"penny|ipo|ira|all in|(?:under|over)valued|valuation|miners?|mining|after ?hours|"
+    r"bullish|bearish|"
     # chart reading
-    r"support|resistance|breakout|\d*(?:dma|sma|ema)|rsi|macd)(?-u:\b)|🚀|📈|📉|💎"
+    r"support|resistance|breakout|\d*(?:dma|sma|ema)|rsi|macd)(?-u:\b)|🚀|📈|📉|💎|"
+    # price moves ("went up 6.69%", "fell 5%")
+    r"(?-u:\b)(?:up|down|gain(?:ed|s)?|lost|fell|rose|jump(?:ed|s)?|drop(?:ped|s)?|climb(?:ed|s)?|"
+    r"surg(?:ed|es)|tank(?:ed|s)?|spik(?:ed|es))\s+(?:by\s+)?[+-]?\$?\d+(?:\.\d+)?\s?%"
 )
 
 
