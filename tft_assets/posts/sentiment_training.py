@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from tft_assets.posts.sentiment import (
@@ -22,6 +21,7 @@ from tft_assets.posts.sentiment import (
 )
 from tft_assets.posts.sentiment_gate import (
     VALIDATION_FILE,
+    GatedSentimentModel,
     SentimentGate,
     measure_gate,
     wsb_validation_set,
@@ -52,25 +52,12 @@ class SentimentTraining:
 
 
 @dataclass(frozen=True)
-class RegisteredSentimentModel:
+class RegisteredSentimentModel(GatedSentimentModel):
     """A registered classifier as scoring uses it (``predict_proba`` over raw texts) with the
     gate that sets its ensemble weight."""
 
-    pipeline: Any
     registered_name: str
     registered_version: str
-    gate: SentimentGate
-
-    @property
-    def classes_(self) -> Any:
-        return self.pipeline.classes_
-
-    @property
-    def ensemble_weight(self) -> float:
-        return self.gate.model_weight
-
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
-        return self.pipeline.predict_proba(texts)
 
 
 def read_labelled(path: str | Path, columns: list[str]) -> pl.DataFrame:
@@ -173,7 +160,7 @@ def load_sentiment_model(
     gate = stored_gate(store, loaded.name, loaded.version)
     if gate is None or gate.lexicon_version != LEXICON_VERSION:
         gate = measure_gate(loaded.model)
-    return RegisteredSentimentModel(loaded.model, loaded.name, loaded.version, gate)
+    return RegisteredSentimentModel(loaded.model, gate, loaded.name, loaded.version)
 
 
 def stored_gate(store: Any, name: str, version: str) -> SentimentGate | None:
@@ -191,4 +178,4 @@ def register_sentiment_model(
     and register it."""
     params = {**training.params, GATE_PARAM: training.gate.to_json()}
     reg = store.log_sklearn(training.pipeline, SENTIMENT_EXPERIMENT, name, params, training.metrics)
-    return RegisteredSentimentModel(reg.model, reg.name, reg.version, training.gate)
+    return RegisteredSentimentModel(reg.model, training.gate, reg.name, reg.version)

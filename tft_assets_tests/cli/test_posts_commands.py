@@ -111,7 +111,7 @@ def test_eval_sentiment_prints_each_member_next_to_the_ensemble(
             return np.tile([0.9, 0.05, 0.05], (len(texts), 1))
 
     model = sentiment_training.RegisteredSentimentModel(
-        Bearish(), "tft-sentiment", "4", measure_gate(Bearish())
+        Bearish(), measure_gate(Bearish()), "tft-sentiment", "4"
     )
     monkeypatch.setattr(sentiment_training, "load_sentiment_model", lambda store, name: model)
     assert main(["eval", "sentiment", str(path)]) == 0
