@@ -20,11 +20,11 @@ LOAD_TARGET_SECONDS = 2.0
 INGEST_CODE = """
 import json, os, sys, time, datetime as dt, dagster as dg
 from tft_assets.definitions import build_definitions
-from tft_assets.cli.runner import materialize_range
+from tft_assets.cli.runner import dagster_instance, materialize_range
 from tft_assets.settings import load_settings
 start, end = dt.date(2023, 1, 1), dt.date(2023, 12, 31)
 defs = build_definitions(load_settings())
-instance = dg.DagsterInstance.ephemeral() if sys.argv[1] == "memory" else dg.DagsterInstance.get()
+instance = dg.DagsterInstance.ephemeral() if sys.argv[1] == "memory" else dagster_instance()
 t = time.perf_counter()
 [stage] = materialize_range(
     defs, start, end, instance,

@@ -97,7 +97,7 @@ def _child(tmp: Path) -> dict:
 
     import dagster as dg
 
-    from tft_assets.cli.runner import run_range
+    from tft_assets.cli.runner import dagster_instance, run_range
     from tft_assets.definitions import build_definitions
     from tft_assets.defs.ingestion.automation import inbox_run_config
     from tft_assets.settings import load_settings
@@ -112,7 +112,7 @@ def _child(tmp: Path) -> dict:
         start_date=DAY - dt.timedelta(days=WARMUP_DAYS),
     )
     defs = build_definitions(settings)
-    instance = dg.DagsterInstance.from_config(str(settings.instance_dir))
+    instance = dagster_instance(settings)
     warmup = run_range(defs, [dg.AssetKey("raw_prices")], settings.start_date, DAY, instance)
     if not warmup.success:
         raise RuntimeError(f"raw_prices warm-up failed: {warmup.error}")

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from dagster._core.instance.ref import InstanceRef
 
 from tft_assets.defs.partitions import RANGE_END_TAG, RANGE_START_TAG
 
@@ -200,7 +202,32 @@ def dagster_instance(settings: Any | None = None) -> dg.DagsterInstance:
 
     home = (settings or load_settings()).instance_dir
     home.mkdir(parents=True, exist_ok=True)
-    return dg.DagsterInstance.from_config(str(home))
+    return dg.DagsterInstance.from_ref(
+        InstanceRef.from_dir(str(home), overrides=_pooled_event_log(home))
+    )
+
+
+#: Instance settings that choose the storage; with none of them the instance stores in SQLite.
+_STORAGE_KEYS = ("storage", "run_storage", "event_log_storage", "schedule_storage")
+
+
+def _pooled_event_log(home: Path) -> dict[str, Any]:
+    """Overrides that give a SQLite-backed instance in ``home`` the pooled event log
+    (:class:`tft_assets.defs.event_log.PooledSqliteEventLogStorage`, same files as Dagster's
+    default); none when its ``dagster.yaml`` names a storage (PostgreSQL in production)."""
+    import yaml
+
+    config = home / "dagster.yaml"
+    chosen = yaml.safe_load(config.read_text()) if config.exists() else None
+    if isinstance(chosen, dict) and any(k in chosen for k in _STORAGE_KEYS):
+        return {}
+    return {
+        "event_log_storage": {
+            "module": "tft_assets.defs.event_log",
+            "class": "PooledSqliteEventLogStorage",
+            "config": {"base_dir": str(home / "history" / "runs")},
+        }
+    }
 
 
 def failure_message(result: Any) -> str:
