@@ -65,6 +65,29 @@ def base_rate_log_loss(y_train: np.ndarray, y_eval: np.ndarray) -> float:
     return float(-(y * np.log(rate) + (1 - y) * np.log(1 - rate)).mean())
 
 
+def log_loss_excess(
+    y_train: np.ndarray,
+    y_eval: np.ndarray,
+    p_eval: np.ndarray,
+    days: np.ndarray,
+    block_days: int,
+    seed: int = 0,
+) -> dict[str, object]:
+    """How much worse (nats per row) ``p_eval`` scores on ``y_eval`` than the base rate of
+    ``y_train`` (:func:`base_rate_log_loss`), with the 95 % block-bootstrap interval over days
+    of that difference: ``{"mean", "ci95": [low, high]}``. A positive ``low`` is a model worse
+    than the base rate beyond the noise of the tail (outcomes of nearby days overlap, hence
+    blocks of ``block_days``); a mean above 0 with ``low <= 0`` is not evidence of it."""
+    y = np.asarray(y_eval, dtype=np.float64)
+    rate = float(np.clip(np.mean(y_train), 1e-15, 1 - 1e-15))
+    q = np.clip(np.asarray(p_eval, dtype=np.float64), 1e-15, 1 - 1e-15)
+    model = -(y * np.log(q) + (1 - y) * np.log(1 - q))
+    base = -(y * np.log(rate) + (1 - y) * np.log(1 - rate))
+    diff = model - base
+    low, high = block_bootstrap_ci(diff, days, block_days=block_days, seed=seed)
+    return {"mean": float(diff.mean()), "ci95": [low, high]}
+
+
 def _per_day(values: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per distinct day in time order: the sum and the count of ``values``."""
     _, inverse = np.unique(days, return_inverse=True)

@@ -38,6 +38,7 @@ from tft_assets.models.guard import guard_inputs
 from tft_assets.models.metrics import (
     base_rate_log_loss,
     classification_metrics,
+    log_loss_excess,
     reliability_bins,
 )
 from tft_assets.models.tabular import TabularView
@@ -484,6 +485,9 @@ def _training_info(split, fit, tail, probs, p_tail, members, config, rho, column
         "validation": metrics,
         "reliability": reliability_bins(tail.y, p_tail),
         "base_rate_log_loss": base_rate_log_loss(fit.y, tail.y),
+        "log_loss_excess": log_loss_excess(
+            fit.y, tail.y, p_tail, tail.end_dates, config.horizon_days, seed=config.seed
+        ),
         "importance": importance,
         "dead_features": dead,
         "max_abs_rho": float(np.nanmax(np.abs(rho))) if np.isfinite(rho).any() else None,

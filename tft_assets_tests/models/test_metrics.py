@@ -7,6 +7,7 @@ from tft_assets.models.metrics import (
     block_bootstrap_ci,
     classification_metrics,
     expected_calibration_error,
+    log_loss_excess,
 )
 
 
@@ -43,6 +44,52 @@ def test_classification_metrics_values_and_undefined_auc() -> None:
 def test_base_rate_log_loss_is_the_entropy_of_the_rate() -> None:
     y = np.array([1, 1, 1, 0])
     assert base_rate_log_loss(y, y) == pytest.approx(-(0.75 * np.log(0.75) + 0.25 * np.log(0.25)))
+
+
+def test_log_loss_excess_interval_covers_the_expected_excess() -> None:
+    """A model that knows nothing (the base rate plus noise) is worse than the base rate in
+    expectation by a known amount; its point estimate on one 40-session tail scatters around
+    that, often below 0, and the interval covers the true excess about 95 % of the time."""
+    rng = np.random.default_rng(3)
+    days = np.repeat(np.arange(40), 20)
+    y_train = rng.integers(0, 2, 4000)
+    rate = y_train.mean()
+    covered, below = 0, 0
+    reps = 100
+    for rep in range(reps):
+        truth = 0.5  # coin flips: no model can beat the rate in expectation
+        y = (rng.random(days.size) < truth).astype(float)
+        p = np.clip(rate + rng.normal(0, 0.03, days.size), 0.01, 0.99)
+        expected = np.mean(
+            -(truth * np.log(p) + (1 - truth) * np.log(1 - p))
+            + (truth * np.log(rate) + (1 - truth) * np.log(1 - rate))
+        )
+        out = log_loss_excess(y_train, y, p, days, block_days=5, seed=rep)
+        low, high = out["ci95"]
+        assert low <= out["mean"] <= high
+        covered += low <= expected <= high
+        below += out["mean"] < 0
+    assert covered / reps >= 0.88
+    assert below >= 5  # one tail can show such a model better than the rate
+
+
+def test_log_loss_excess_flags_a_confidently_wrong_model_and_not_a_good_one() -> None:
+    rng = np.random.default_rng(4)
+    days = np.repeat(np.arange(40), 20)
+    y_train = rng.integers(0, 2, 4000)
+    truth = np.where(rng.random(days.size) < 0.5, 0.35, 0.65)
+    y = (rng.random(days.size) < truth).astype(float)
+    wrong = 1.0 - truth  # confidently wrong by 15 points
+    out = log_loss_excess(y_train, y, wrong, days, block_days=5)
+    assert out["ci95"][0] > 0.02
+    y_rate = np.clip(y_train.mean(), 1e-15, 1 - 1e-15)
+    assert out["mean"] == pytest.approx(
+        np.mean(-(y * np.log(wrong) + (1 - y) * np.log(1 - wrong)))
+        + np.mean(y * np.log(y_rate) + (1 - y) * np.log(1 - y_rate)),
+        abs=1e-12,
+    )
+    good = log_loss_excess(y_train, y, truth, days, block_days=5)
+    assert good["ci95"][1] < 0  # the true probabilities beat the rate beyond the noise
 
 
 def _overlapping_world(rng: np.random.Generator, n_days: int, n_tickers: int, h: int):

@@ -418,6 +418,9 @@ def _log_training(
         if m in VALIDATION_METRICS and v is not None
     }
     metrics["base_rate_log_loss"] = info["base_rate_log_loss"]
+    excess = info["log_loss_excess"]
+    metrics["log_loss_excess"] = excess["mean"]
+    metrics["log_loss_excess_ci95_low"], metrics["log_loss_excess_ci95_high"] = excess["ci95"]
     metrics.update(
         {
             f"weight_{n}": w
