@@ -32,6 +32,9 @@ def _tickers(texts: list[str], cfg: ScoringConfig | None = None) -> list[list[st
         ("GameStop and BlackBerry and Tesla", ["GME", "BB", "TSLA"]),
         ("I think IT is ALL ON the CEO, DD says YOLO, A CAN do", []),
         ("$ALL cashtags always count", ["ALL"]),
+        # an order's quantity glued to the cashtag (labelled so in wsb_tickers_blind9)
+        ("my order: 3$GME, 42$BBBY, 200$NOK", ["GME", "BBBY", "NOK"]),
+        ("I paid 300$ for it, 12$ each", []),
         ("F 12c expiring friday", ["F"]),
         ("F this, I am out", []),
         ("gme tendies", ["GME"]),
@@ -70,7 +73,10 @@ def _tickers(texts: list[str], cfg: ScoringConfig | None = None) -> list[list[st
         ("get the cash app and buy shares", []),
         # a rare dictionary word is no ordinary word ("aal", "gogo"); a common one needs context
         ("not one mention of AAL and then it rockets", ["AAL"]),
-        ("it's okay SPY , you can let it go", []),
+        ("it's okay spy , you can let it go", []),
+        # ... or, watched, in capitals in a lower-case text (labelled SPY in wsb_tickers_blind)
+        ("it's okay SPY , you can let it go", ["SPY"]),
+        ("Spy is a word here", []),
         # fund and blank-check names make no alias; a capitalised plural of a name counts
         ("there are 4 GameStops near me", ["GME"]),
         ("iShares owns the trust", []),
@@ -180,7 +186,8 @@ def _points(text: str, symbol: str, component: str) -> list[float]:
         ("holding PLOW", "PLOW", "ambiguity", -2.5),
         ("holding CTRM", "CTRM", "ambiguity", 0.0),
         # casing relative to the text's own casing
-        ("it's okay SPY , you can let it go", "SPY", "casing", 0.5),
+        ("it's okay SPY , you can let it go", "SPY", "casing", 1.0),  # watched, 3+ letters
+        ("I got AG calls, ok", "AG", "casing", 0.5),
         ("PLOW YOUR PROFITS INTO $BBBY", "PLOW", "shouted_word", -1.5),
         ("holding CTRM", "CTRM", "casing", 0.0),  # an acronym's casing says nothing
         # neighbours and context

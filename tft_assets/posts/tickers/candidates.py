@@ -121,16 +121,21 @@ def candidate_tokens(every: pl.DataFrame, tab: Tables) -> pl.DataFrame | None:
 
 
 def _cashtags(t: pl.DataFrame, tab: Tables) -> pl.DataFrame:
-    """``$GME``, ``$gme``, ``$BRK.B`` of a listed symbol: no context needed."""
+    """``$GME``, ``$gme``, ``$BRK.B`` of a listed symbol: no context needed; also behind the
+    quantity of an order written against it ("42$BBBY, 200$NOK"), the mention then starting at
+    its ``$``."""
     core = pl.col("core")
-    cash_sym = core.str.slice(1).str.to_uppercase().str.replace("-", ".", literal=True)
-    is_cash = core.str.contains(r"^\$[A-Za-z]{1,5}(?:[.\-][A-Za-z]{1,2})?$")
-    cash = t.filter(is_cash).with_columns(
+    cash = core.str.extract(r"^\d{0,7}(\$[A-Za-z]{1,5}(?:[.\-][A-Za-z]{1,2})?)$", 1)
+    cash_sym = cash.str.slice(1).str.to_uppercase().str.replace("-", ".", literal=True)
+    quantity = (core.str.len_chars() - cash.str.len_chars()).cast(pl.Int64)
+    found = t.filter(cash.is_not_null()).with_columns(
         cash_sym.alias("symbol"),
         pl.lit("cashtag").alias("method"),
         pl.lit("cashtag").alias("form"),
+        (pl.col("start") + quantity).alias("start"),
+        cash.alias("core"),
     )
-    return cash.filter(pl.col("symbol").is_in(tab.symbols.implode()))
+    return found.filter(pl.col("symbol").is_in(tab.symbols.implode()))
 
 
 def _upper_symbols(t: pl.DataFrame, tab: Tables) -> pl.DataFrame:

@@ -21,7 +21,8 @@ ambiguity         (``ambiguity``) a bare symbol of one letter -2.5, of two -1.5;
 watched           +1 for a symbol of the focus set (watchlist, curated WSB listings)
 casing            relative to the text's own casing, for a symbol that could be a word (one or
                   two letters, or English: "SPY", "AG"): +0.5 where the text around it is in
-                  lower case (``casing``); in shouted text or beside a shouted word -1.5 for
+                  lower case (``casing``), +0.5 more for a watched symbol of 3+ letters in
+                  capitals there ("SPY make up your mind"); in shouted text or beside a shouted word -1.5 for
                   an unwatched one (``shouted_word``), and there only its neighbours count,
                   not stock words or tickers in the window ("IM KNEE DEEP IN BBBY PUTS").
                   Acronyms are upper case in any text: their casing is no evidence
@@ -101,6 +102,7 @@ class EvidenceWeights:
     familiar_per_zipf: float = -2.0
     watched: float = 1.0
     casing: float = 0.5
+    casing_watched: float = 0.5
     shouted_word: float = -1.5
     company: float = 3.0
     declared: float = 4.0
@@ -414,7 +416,10 @@ def _score_open(
         lambda c: shouted_near(c, texts) | amid_shouting(c, texts, tab),
     )
     m = m.with_columns(
-        _flag(casing_open & ~shouted, w.casing).alias("casing"),
+        (
+            _flag(casing_open & ~shouted, w.casing)
+            + _flag(casing_open & ~shouted & watched & upper & (letters >= 3), w.casing_watched)
+        ).alias("casing"),
         _flag(wordlike & shouted & ~watched, w.shouted_word).alias("shouted_word"),
     )
     m = m.with_columns(pl.sum_horizontal(*_KNOWN, "casing", "shouted_word").alias("_base"))
