@@ -153,6 +153,7 @@ class TFTModel:
                 self.dataset_parameters,
                 _impute(x, self.medians),
                 self.config.batch_size,
+                importance=False,
             )
         return p_up
 
@@ -275,8 +276,7 @@ def fit_tft(
         # The training loader drops the last incomplete batch: cap the batch at n so that a
         # small training set still gives one step per epoch.
         batch = min(config.batch_size, len(x))
-        loader = dataset.to_dataloader(train=True, batch_size=batch, num_workers=0)
-        trainer.fit(network, train_dataloaders=loader)
+        trainer.fit(network, train_dataloaders=_training_loader(dataset, batch))
         network = network.cpu().eval()
         params = dataset.get_parameters()
         _, importance = _forward(network, params, filled, config.batch_size)
@@ -288,6 +288,41 @@ def fit_tft(
         network=network,
         dataset_parameters=params,
         encoder_importance=importance,
+    )
+
+
+def _training_loader(dataset: Any, batch_size: int) -> Any:
+    """``dataset.to_dataloader(train=True, batch_size=batch_size)`` over samples built once.
+
+    ``TimeSeriesDataSet.__getitem__`` assembles each window in Python and is most of a CPU
+    epoch's time; without randomised lengths it is a pure function of the index, so the
+    samples of the first epoch serve every later one. Same shuffling (the sampler draws from
+    torch's seeded generator), same batches, the same model."""
+    from torch.utils.data import DataLoader, Dataset
+
+    if dataset.randomize_length is not None:
+        raise ValueError("cached samples need a dataset without randomize_length")
+
+    class CachedSamples(Dataset):
+        def __init__(self) -> None:
+            self.samples: list[Any] = [None] * len(dataset)
+
+        def __len__(self) -> int:
+            return len(self.samples)
+
+        def __getitem__(self, i: int) -> Any:
+            if self.samples[i] is None:
+                self.samples[i] = dataset[i]
+            return self.samples[i]
+
+    # the keyword arguments of ``to_dataloader(train=True)`` (pytorch-forecasting 1.x)
+    return DataLoader(
+        CachedSamples(),
+        shuffle=True,
+        drop_last=len(dataset) > batch_size,
+        collate_fn=dataset._collate_fn,
+        batch_size=batch_size,
+        num_workers=0,
     )
 
 
@@ -317,10 +352,15 @@ def _network(dataset: Any, config: TFTConfig) -> Any:
 
 
 def _forward(
-    network: Any, params: dict[str, Any], filled: np.ndarray, batch_size: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """P(up) per window (float64 ``(n,)``, in window order) and the encoder importance of each
-    feature (``(F,)``, sums to 1) over imputed windows ``filled``."""
+    network: Any,
+    params: dict[str, Any],
+    filled: np.ndarray,
+    batch_size: int,
+    importance: bool = True,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """P(up) per window (float64 ``(n,)``, in window order) and, when ``importance``, the
+    encoder importance of each feature (``(F,)``, sums to 1) over imputed windows ``filled``
+    (else ``None``: interpreting the attention costs as much as the forward pass)."""
     import torch
     from pytorch_forecasting import TimeSeriesDataSet
 
@@ -339,10 +379,13 @@ def _forward(
             probs = torch.softmax(out["prediction"][:, 0, :].double(), dim=-1)[:, up]
             windows = dataset.x_to_index(batch)[GROUP].to_numpy(dtype=np.int64)
             p_up[windows] = probs.numpy()
-            encoder = network.interpret_output(out, reduction="sum")["encoder_variables"]
-            weights += encoder.double().cpu()
+            if importance:
+                encoder = network.interpret_output(out, reduction="sum")["encoder_variables"]
+                weights += encoder.double().cpu()
     if np.isnan(p_up).any():
         raise RuntimeError("the TFT dataset dropped windows; every window must be predicted")
+    if not importance:
+        return np.clip(p_up, 0.0, 1.0), None
     position = {name: i for i, name in enumerate(network.encoder_variables)}
     picked = np.array([weights[position[c]].item() for c in _columns(n_features)])
     total = picked.sum()

@@ -473,9 +473,11 @@ def _promote(
         return {"version": version, "alias": "champion", "reason": "first registered version"}
     tail = data.subset(split_for(data, bundle.trained_on, config).tail)
     champ = _bundle(
-        store, {}, store.version_run_id(REGISTERED_MODEL, champion), _version_of(store, champion)
+        store, cache, store.version_run_id(REGISTERED_MODEL, champion), _version_of(store, champion)
     )
-    new_ll = classification_metrics(tail.y, bundle.predict(tail)["p_up"].to_numpy())["log_loss"]
+    cache[bundle.version] = bundle  # the next training's champion, maybe
+    # the new bundle's own tail predictions are the ones its validation metrics were computed on
+    new_ll = bundle.info["validation"]["ensemble"]["log_loss"]
     old_ll = classification_metrics(tail.y, champ.predict(tail)["p_up"].to_numpy())["log_loss"]
     window = f"{bundle.info['tail_start']}..{bundle.info['tail_end']} ({len(tail)} rows)"
     if new_ll < old_ll:
