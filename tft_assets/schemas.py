@@ -136,6 +136,7 @@ PREDICTIONS_SCHEMA: dict[str, pl.DataType] = {
     "return_high": pl.Float64(),
     "p_xgboost": pl.Float64(),
     "p_lightgbm": pl.Float64(),
+    "p_linear": pl.Float64(),
     "p_tft": pl.Float64(),
     "ensemble_weights": pl.String(),  # JSON {member: weight}
     "top_features": pl.String(),  # JSON [{feature, contribution (log-odds)}] x 3

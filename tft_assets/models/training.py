@@ -7,12 +7,13 @@ The model of partition ``D`` (DESIGN.md §3):
 * **fit rows**: known rows whose label was known before the tail starts (``t + h`` sessions
   ``<`` tail start): an embargo of ``h`` sessions between fit rows and tail; ``expanding``
   (every such row) or ``rolling`` (the last ``rolling_sessions`` sessions of them);
-* the members (XGBoost, LightGBM, TFT) fit on the fit rows; the ensemble's weights and
+* the members (XGBoost, LightGBM, TFT; optionally an L1 logistic regression) fit on the fit
+  rows; the ensemble's weights and
   calibration, the expected-return map and the conformal interval fit on their predictions
   over the tail, which no member has seen.
 
 **Cadence.** A member retrains when the partition is in a new period of its cadence (trees
-``weekly``, TFT ``monthly`` by default) or its parameters changed; otherwise it is carried
+and the linear member ``weekly``, TFT ``monthly`` by default) or its parameters changed; otherwise it is carried
 forward. When no member retrains, the whole bundle is carried forward (same version).
 """
 
@@ -35,6 +36,7 @@ from tft_assets.models.conformal import Conformal, fit_conformal
 from tft_assets.models.dataset import ModelData, known_before
 from tft_assets.models.ensemble import Ensemble, fit_ensemble
 from tft_assets.models.guard import guard_inputs
+from tft_assets.models.linear import LINEAR_KIND, LinearModel, fit_linear
 from tft_assets.models.metrics import (
     base_rate_log_loss,
     classification_metrics,
@@ -51,7 +53,11 @@ from tft_assets.models.trees import (
     top_contributions_json,
 )
 
-FAMILIES = (*TREE_KINDS, "tft")
+FAMILIES = (*TREE_KINDS, LINEAR_KIND, "tft")
+#: The members trained unless configured otherwise; the linear member is opt-in.
+DEFAULT_FAMILIES = (*TREE_KINDS, "tft")
+#: Members that read the tabular view (the TFT reads the windows).
+TABULAR = (TreeModel, LinearModel)
 CADENCES = ("daily", "weekly", "monthly")
 #: Features whose importance share is below this are listed as dead in the training log.
 DEAD_FEATURE_SHARE = 0.001
@@ -66,10 +72,11 @@ class TrainingConfig:
     rolling_sessions: int = 252
     min_train_sessions: int = 40
     validation_sessions: int = 40
-    families: tuple[str, ...] = FAMILIES
+    families: tuple[str, ...] = DEFAULT_FAMILIES
     cadence: tuple[tuple[str, str], ...] = (
         ("xgboost", "weekly"),
         ("lightgbm", "weekly"),
+        ("linear", "weekly"),
         ("tft", "monthly"),
     )
     normalisation: str = "rank"
@@ -186,7 +193,8 @@ def split_for(data: ModelData, day: dt.date, config: TrainingConfig) -> Split:
     return Split(fit, tail, n_fit, tail_start, sessions[-1].astype(dt.date))
 
 
-#: A fitted member: a :class:`TreeModel` or a :class:`~tft_assets.models.tft.TFTModel`.
+#: A fitted member: a :class:`TreeModel`, a :class:`~tft_assets.models.linear.LinearModel` or
+#: a :class:`~tft_assets.models.tft.TFTModel`.
 Member = Any
 
 
@@ -226,13 +234,18 @@ class ModelBundle:
         contributions ``(n, len(columns) + 1)`` by name; the tree members run at once,
         sharing the CPUs (:func:`~tft_assets.models.trees.predict_trees`)."""
         trees = {n: m for n, m in self.members.items() if isinstance(m, TreeModel)}
-        if trees and table is None:
+        tabular = any(isinstance(m, TABULAR) for m in self.members.values())
+        if tabular and table is None:
             table = self.view.transform(data.x, self.feature_names, data.end_dates)
         outputs = predict_trees(trees, table, os.cpu_count() or 1, contributions=contributions)
-        cols = [
-            outputs[name][0] if name in outputs else self.members[name].predict(data.x)
-            for name in self.ensemble.names
-        ]
+
+        def output(name: str) -> np.ndarray:
+            if name in outputs:
+                return outputs[name][0]
+            member = self.members[name]
+            return member.predict(table if isinstance(member, LinearModel) else data.x)
+
+        cols = [output(name) for name in self.ensemble.names]
         contribs = {n: c for n, (_, c) in outputs.items() if c is not None}
         return np.column_stack(cols), contribs
 
@@ -275,9 +288,9 @@ class ModelBundle:
             "columns": list(self.columns),
             "members": {
                 n: {
-                    "kind": m.kind if isinstance(m, TreeModel) else "tft",
+                    "kind": m.kind if isinstance(m, TABULAR) else "tft",
                     "trained_on": self.member_trained_on[n].isoformat(),
-                    "params": m.params if isinstance(m, TreeModel) else m.config.to_dict(),
+                    "params": m.params if isinstance(m, TABULAR) else m.config.to_dict(),
                 }
                 for n, m in self.members.items()
             },
@@ -305,6 +318,8 @@ class ModelBundle:
                     from tft_assets.models.tft import TFTModel
 
                     members[n] = TFTModel.from_bytes(raw)
+                elif spec["kind"] == LINEAR_KIND:
+                    members[n] = LinearModel.from_bytes(raw)
                 else:
                     members[n] = TreeModel.from_bytes(
                         spec["kind"], raw, tuple(manifest["columns"]), spec["params"]
@@ -367,6 +382,8 @@ def _needs_retrain(
     if period_of(day, cadence) != period_of(previous.member_trained_on[name], cadence):
         return True
     model = previous.members[name]
+    if isinstance(model, LinearModel):
+        return False  # no parameters of its own: the penalty is chosen inside each fit
     if isinstance(model, TreeModel):
         return model.params != config.params_of(name)
     return model.config != config.tft_config()
@@ -437,6 +454,15 @@ def _fit_member(
         from tft_assets.models.tft import fit_tft
 
         return fit_tft(fit.x, fit.y, fit.feature_names, config.tft_config())
+    if name == LINEAR_KIND:
+        return fit_linear(
+            table,
+            fit.y,
+            columns,
+            ends=fit.end_dates,
+            horizon_days=config.horizon_days,
+            seed=config.seed,
+        )
     return fit_tree(
         name,
         table,
@@ -467,7 +493,7 @@ def _training_info(split, fit, tail, probs, p_tail, members, config, rho, column
     importance: dict[str, dict[str, float]] = {}
     for name, model in members.items():
         importance[name] = (
-            model.importance() if isinstance(model, TreeModel) else model.variable_importance()
+            model.importance() if isinstance(model, TABULAR) else model.variable_importance()
         )
     dead = {
         name: sorted(f for f, share in imp.items() if share < DEAD_FEATURE_SHARE)

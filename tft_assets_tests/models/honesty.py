@@ -14,11 +14,13 @@ TICKERS = 22
 CONFIG = TrainingConfig(families=("xgboost", "lightgbm"))
 
 
-def walk_forward_world(strength: float, seed: int = 5) -> tuple[pl.DataFrame, pl.DataFrame]:
+def walk_forward_world(
+    strength: float, seed: int = 5, config: TrainingConfig = CONFIG
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Walk-forward predictions with known outcomes, and the demo world's oracle."""
     data, oracle = demo_model_data(strength, seed, TICKERS, START, END)
-    days = trading_days(first_trainable_day(data, CONFIG), END)
-    pred, _ = walk_forward(data, days, CONFIG)
+    days = trading_days(first_trainable_day(data, config), END)
+    pred, _ = walk_forward(data, days, config)
     known = pred.filter(pl.col("y").is_not_nan()).rename({"end_date": "date"})
     return known, oracle.rename({"end_date": "date", "p_oracle": "p_up"})
 

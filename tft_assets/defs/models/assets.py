@@ -469,21 +469,26 @@ def _promote(
 
     champion = store.alias_version(REGISTERED_MODEL, "champion")
     if champion is None:
+        cache.clear()
+        cache[bundle.version] = bundle
         store.set_alias(REGISTERED_MODEL, "champion", version)
         return {"version": version, "alias": "champion", "reason": "first registered version"}
     tail = data.subset(split_for(data, bundle.trained_on, config).tail)
     champ = _bundle(
         store, cache, store.version_run_id(REGISTERED_MODEL, champion), _version_of(store, champion)
     )
-    cache[bundle.version] = bundle  # the next training's champion, maybe
     # the new bundle's own tail predictions are the ones its validation metrics were computed on
     new_ll = bundle.info["validation"]["ensemble"]["log_loss"]
     old_ll = classification_metrics(tail.y, champ.predict(tail)["p_up"].to_numpy())["log_loss"]
     window = f"{bundle.info['tail_start']}..{bundle.info['tail_end']} ({len(tail)} rows)"
+    # the cache keeps the champion only: the next training's gate reads it, no other bundle
+    cache.clear()
     if new_ll < old_ll:
+        cache[bundle.version] = bundle
         store.set_alias(REGISTERED_MODEL, "champion", version)
         return {"version": version, "alias": "champion", "reason":
                 f"log loss {new_ll:.5f} < champion v{champion}'s {old_ll:.5f} on {window}"}  # fmt: skip
+    cache[champ.version] = champ
     store.set_alias(REGISTERED_MODEL, "challenger", version)
     return {"version": version, "alias": "challenger", "reason":
             f"log loss {new_ll:.5f} >= champion v{champion}'s {old_ll:.5f} on {window}"}  # fmt: skip

@@ -8,6 +8,7 @@ import dagster as dg
 from pydantic import Field
 
 from tft_assets.models.training import TrainingConfig
+from tft_assets.models.trees import TREE_KINDS
 
 
 class ModelTrainingResource(dg.ConfigurableResource):
@@ -15,7 +16,7 @@ class ModelTrainingResource(dg.ConfigurableResource):
 
     horizon_days: int = Field(default=5, description="Label horizon, sessions.")
     families: list[str] = Field(
-        default=["xgboost", "lightgbm", "tft"], description="Ensemble members."
+        default=["xgboost", "lightgbm", "tft"], description="Ensemble members (also: linear)."
     )
     window: str = Field(default="expanding", description="expanding | rolling")
     rolling_sessions: int = Field(default=252, description="Fit sessions of a rolling window.")
@@ -41,6 +42,7 @@ class ModelTrainingResource(dg.ConfigurableResource):
             families=tuple(self.families),
             cadence=(
                 ("lightgbm", self.tree_cadence),
+                ("linear", self.tree_cadence),
                 ("tft", self.tft_cadence),
                 ("xgboost", self.tree_cadence),
             ),
@@ -53,4 +55,4 @@ class ModelTrainingResource(dg.ConfigurableResource):
 
     @property
     def tree_kinds(self) -> tuple[str, ...]:
-        return tuple(f for f in self.families if f != "tft")
+        return tuple(f for f in self.families if f in TREE_KINDS)
