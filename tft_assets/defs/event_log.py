@@ -11,7 +11,8 @@ backfill that does no work at all, 5.5 s with the engines kept.
 (the index shard always, the most recent run shards up to :data:`MAX_RUN_ENGINES`). The files,
 schema, transactions and locking are Dagster's own (each store is still one transaction,
 serialised by the storage's lock; WAL lets other processes read and write meanwhile), so the
-UI, the daemon and other processes read the same instance with the stock class.
+UI, the daemon and other processes read the same instance with the stock class; each write
+touches its run's database file, so their live log watchers fire as with the stock class.
 
 The CLI (:func:`tft_assets.cli.runner.dagster_instance`) uses it whenever the instance's
 ``dagster.yaml`` leaves storage at the SQLite default; production uses PostgreSQL
@@ -20,6 +21,8 @@ The CLI (:func:`tft_assets.cli.runner.dagster_instance`) uses it whenever the in
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,8 +71,15 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Any]:  # one transaction, as Dagster's own
-        with self._db_lock, self._engine(shard).connect() as conn, conn.begin():
-            yield conn
+        with self._db_lock:
+            with self._engine(shard).connect() as conn, conn.begin():
+                yield conn
+            if shard != INDEX_SHARD_NAME:
+                # An open connection keeps commits in the -wal file, so ``<run>.db`` itself
+                # would not change; Dagster's live log stream (``watch``) waits for exactly
+                # that file to be modified. Touching it tells the watchers as a close would.
+                with contextlib.suppress(FileNotFoundError):
+                    os.utime(self.path_for_shard(shard))
 
     def _dispose_engines(self, shard: str | None = None) -> None:
         with self._db_lock:

@@ -105,3 +105,15 @@ def test_a_named_storage_is_left_alone(tmp_path):
     assert overrides["event_log_storage"]["config"] == {
         "base_dir": str(sqlite / "history" / "runs")
     }
+
+
+def test_a_run_shard_file_is_touched_on_every_write_for_the_live_log_watchers(home, cli):
+    import os
+
+    with dagster_instance(cli) as pooled:
+        run_id = _backfill(pooled, "2024-01-01", "2024-01-01").run_id
+        storage = pooled.event_log_storage
+        path = storage.path_for_shard(run_id)
+        os.utime(path, (0, 0))
+        pooled.report_engine_event("still here", pooled.get_run_by_id(run_id))
+        assert os.path.getmtime(path) > 0  # the watchdog of ``watch`` sees a modification
