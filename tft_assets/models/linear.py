@@ -111,17 +111,34 @@ def _log_loss(y: np.ndarray, p: np.ndarray) -> float:
     return float(-(y * np.log(q) + (1 - y) * np.log(1 - q)).mean())
 
 
+def _prepare(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column medians (0 for a column NaN throughout), means and scales of ``x``'s rows."""
+    finite = np.isfinite(x)
+    medians = np.array(
+        [np.median(x[finite[:, j], j]) if finite[:, j].any() else 0.0 for j in range(x.shape[1])]
+    )
+    filled = np.where(finite, x, medians)
+    scales = filled.std(axis=0)
+    return medians, filled.mean(axis=0), np.where(scales > _EPS, scales, 1.0)
+
+
+def _standardise(x: np.ndarray, stats: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    medians, means, scales = stats
+    return (np.where(np.isfinite(x), x, medians) - means) / scales
+
+
 def choose_c(
-    z: np.ndarray, y: np.ndarray, ends: np.ndarray, horizon_days: int, seed: int = 0
+    x: np.ndarray, y: np.ndarray, ends: np.ndarray, horizon_days: int, seed: int = 0
 ) -> tuple[float, dict[float, float]]:
     """The ``C`` of :data:`C_GRID` with the lowest mean log loss over purged chronological folds
-    (see the module), and that loss per ``C``; ``C_GRID``'s middle value when the sessions are
-    too few for folds."""
+    (see the module; each fold imputes and standardises with its own training rows' statistics,
+    so no fold sees its validation block), and that loss per ``C``; ``C_GRID``'s middle value
+    when the sessions are too few for folds."""
     sessions = np.unique(ends)
     blocks = np.array_split(sessions, N_BLOCKS)
     folds = []
     for k in range(1, N_BLOCKS):
-        if blocks[k].size == 0 or blocks[k - 1].size <= horizon_days:
+        if blocks[k].size == 0:
             continue
         first = blocks[k][0]
         before = sessions[sessions < first]
@@ -138,8 +155,10 @@ def choose_c(
     for c in C_GRID:
         scores = []
         for train, test in folds:
-            coef, b = _fit(z[train], y[train], c, seed)
-            scores.append(_log_loss(y[test], 1.0 / (1.0 + np.exp(-(z[test] @ coef + b)))))
+            stats = _prepare(x[train])
+            coef, b = _fit(_standardise(x[train], stats), y[train], c, seed)
+            z_test = _standardise(x[test], stats)
+            scores.append(_log_loss(y[test], 1.0 / (1.0 + np.exp(-(z_test @ coef + b)))))
         losses[c] = float(np.mean(scores))
     best = min(C_GRID, key=lambda c: (round(losses[c], 12), c))
     return best, losses
@@ -160,19 +179,8 @@ def fit_linear(
     y = (np.asarray(y, dtype=np.float64) > 0.5).astype(np.float64)
     if x.ndim != 2 or x.shape != (len(y), len(feature_names)):
         raise ValueError(f"table {x.shape} does not match {len(y)} labels x {len(feature_names)}")
-    finite = np.isfinite(x)
-    with np.errstate(all="ignore"):
-        medians = np.array(
-            [
-                np.median(x[finite[:, j], j]) if finite[:, j].any() else 0.0
-                for j in range(x.shape[1])
-            ]
-        )
-    filled = np.where(finite, x, medians)
-    means = filled.mean(axis=0)
-    scales = filled.std(axis=0)
-    scales = np.where(scales > _EPS, scales, 1.0)
-    z = (filled - means) / scales
-    c, _ = choose_c(z, y, np.asarray(ends), horizon_days, seed)
+    medians, means, scales = _prepare(x)
+    z = _standardise(x, (medians, means, scales))
+    c, _ = choose_c(x, y, np.asarray(ends), horizon_days, seed)
     coef, intercept = _fit(z, y, c, seed)
     return LinearModel(tuple(feature_names), medians, means, scales, coef, intercept, c)
