@@ -42,6 +42,7 @@ def test_the_linear_member_finds_more_of_the_edge_than_the_trees_alone(summary):
     with_linear = walk_forward_summary(
         pred.drop("y", "fwd_return"), labels_of(pred), 5, oracle=oracle
     )
+    print(with_linear)  # the README's figures: `pytest -s` on this test
     assert with_linear["n"] == summary["n"]
     edge = (with_linear["accuracy"] - 0.5) / (with_linear["oracle_accuracy"] - 0.5)
     assert edge >= 0.62, with_linear
