@@ -1,6 +1,8 @@
 """``score_posts``: raw posts -> quality, tickers and sentiment, one row per post.
 
-Pure and deterministic: the same frame and config give the same output. Work is chunked
+Pure and deterministic: the same frame and config give the same output, whatever its row
+order or chunking: the ticker symbols in play (:func:`~tft_assets.posts.tickers.extract_mentions`)
+are those of the whole frame, gathered from every chunk before any is finished. Work is chunked
 (:attr:`ScoringConfig.chunk_rows`) so memory stays bounded on large partitions; every chunk is
 processed with vectorised Polars/NumPy code, and frames of at least
 :data:`PARALLEL_MIN_ROWS` rows are cut into at least :data:`SCORING_THREADS` chunks that are
@@ -20,7 +22,13 @@ import polars as pl
 from tft_assets.posts.lexicon import score_lexicons, sentence_index
 from tft_assets.posts.quality import DELETED_MARKERS, TIER_ORDER, add_quality_columns, tier_expr
 from tft_assets.posts.sentiment import ensemble, model_version, scoring_lexicons
-from tft_assets.posts.tickers import extract_mentions, mentions_per_row
+from tft_assets.posts.tickers import (
+    MENTION_SCHEMA,
+    accepted_mentions,
+    in_play_symbols,
+    mentions_per_row,
+    scored_candidates,
+)
 from tft_assets.posts.universe import (
     TickerUniverse,
     build_universe,
@@ -135,17 +143,25 @@ def score_posts(
     size = -(-frame.height // n_chunks)
     chunks = [frame.slice(off, size) for off in range(0, frame.height, size)]
 
-    def score(chunk: pl.DataFrame) -> pl.DataFrame:
-        return _score_chunk(chunk, cfg, universe, focus, sentiment_model)
+    def candidates(chunk: pl.DataFrame) -> _Candidates:
+        return _chunk_candidates(chunk, universe, focus)
+
+    def score(chunk: pl.DataFrame, found: _Candidates, in_play: frozenset[str]) -> pl.DataFrame:
+        return _score_chunk(chunk, cfg, universe, focus, sentiment_model, found, in_play)
 
     if len(chunks) == 1:
-        return score(chunks[0])
+        found = candidates(chunks[0])
+        return score(chunks[0], found, found.in_play())
     # one row first, in this thread, so the cached look-up tables (ticker tables, lexicon
     # frames) are built once rather than by every thread at the same time
-    score(chunks[0].head(1))
-    # Chunks are scored side by side: Polars and NumPy release the GIL while they work.
+    head = chunks[0].head(1)
+    score(head, candidates(head), frozenset())
+    # Chunks are scored side by side: Polars and NumPy release the GIL while they work. The
+    # symbols in play are the whole frame's, so every chunk's candidates come first.
     with ThreadPoolExecutor(max_workers=SCORING_THREADS) as pool:
-        parts = list(pool.map(score, chunks))
+        found_all = list(pool.map(candidates, chunks))
+        in_play = frozenset().union(*(f.in_play() for f in found_all))
+        parts = list(pool.map(lambda c, f: score(c, f, in_play), chunks, found_all))
     return pl.concat(parts, how="vertical")
 
 
@@ -180,18 +196,44 @@ def _empty_scored(frame: pl.DataFrame) -> pl.DataFrame:
     return out.hstack(frame.select(gt)) if gt else out
 
 
+@dataclass(frozen=True)
+class _Candidates:
+    """A chunk's texts and their scored ticker candidates (``None``: none)."""
+
+    texts: pl.Series
+    scored: pl.DataFrame | None
+
+    def in_play(self) -> frozenset[str]:
+        """The symbols this chunk puts in play."""
+        if self.scored is None:
+            return frozenset()
+        return frozenset(in_play_symbols(self.scored).to_list())
+
+
+def _chunk_candidates(
+    df: pl.DataFrame, universe: TickerUniverse, focus: frozenset[str]
+) -> _Candidates:
+    texts = df.select(post_text()).to_series()
+    return _Candidates(texts, scored_candidates(texts, universe, focus))
+
+
 def _score_chunk(
     df: pl.DataFrame,
     cfg: ScoringConfig,
     universe: TickerUniverse,
     focus: frozenset[str],
     model: object | None,
+    candidates: _Candidates,
+    in_play: frozenset[str],
 ) -> pl.DataFrame:
     n = df.height
-    with_text = df.with_columns(post_text().alias("_text"))
-    texts = with_text.get_column("_text")
+    texts = candidates.texts
+    with_text = df.with_columns(texts.alias("_text"))
     q = add_quality_columns(with_text, "_text")
-    mentions = extract_mentions(texts, universe, focus)
+    if candidates.scored is None:
+        mentions = pl.DataFrame(schema=MENTION_SCHEMA)
+    else:
+        mentions = accepted_mentions(candidates.scored, texts, universe, focus, in_play)
     per_row = mentions_per_row(mentions, n)
     multi = per_row.get_column("tickers").list.len() >= 2
     lex = score_lexicons(texts, scoring_lexicons(), sentence_rows=multi)

@@ -112,6 +112,16 @@ def test_threaded_chunks_equal_sequential_scoring() -> None:
     assert threaded.equals(sequential)
 
 
+def test_symbols_in_play_are_the_whole_frames_whatever_the_chunks() -> None:
+    bodies = ["Why did they freeze AG???", "filler", "Loaded up on $AG calls", "more filler"]
+    raw = _raw(bodies)
+    whole = score_posts(raw)
+    assert whole["tickers"].to_list() == [["AG"], [], ["AG"], []]
+    assert score_posts(raw, ScoringConfig(chunk_rows=1)).equals(whole)
+    reordered = score_posts(raw.reverse())
+    assert reordered["tickers"].to_list() == whole["tickers"].to_list()[::-1]
+
+
 def test_min_quality_and_chunking_are_consistent() -> None:
     bodies = [f"post {i} about $TSLA calls and puts, length varies {'x' * i}" for i in range(40)]
     raw = _raw(bodies, score=list(range(40)), comments=list(range(40)))

@@ -257,6 +257,37 @@ def test_ticker_scores_counts_pairs() -> None:
     assert s["precision"] == 0.5 and s["recall"] == 0.5
 
 
+def test_a_symbol_in_play_lifts_its_weaker_mentions_in_other_texts() -> None:
+    c = ScoringConfig()
+    alone = ["Why did they freeze AG???", "Why did they freeze the AG???", "Ctrm gonna triple"]
+    assert _tickers(alone) == [[], [], []]
+    batch = ["Loaded up on $AG calls", *alone, "CTRM and NAKD to the moon"]
+    # not after a determiner: "the AG" is a noun of the sentence
+    assert _tickers(batch) == [["AG"], ["AG"], [], ["CTRM"], ["CTRM", "NAKD"]]
+    # a text's mentions depend on the texts scored with it, not on their order
+    assert _tickers(batch[::-1]) == _tickers(batch)[::-1]
+    # the symbols in play can be given: a frame scored in chunks uses the whole frame's
+    given = extract_tickers(pl.Series(alone), c.universe(), c.focus_symbols(), frozenset({"AG"}))
+    assert given["tickers"].to_list() == [["AG"], [], []]
+    ev = mention_evidence(pl.Series(batch), c.universe(), c.focus_symbols())
+    lifted = ev.filter(pl.col("in_play") > 0)
+    assert set(lifted["symbol"]) == {"AG", "CTRM"} and lifted["accepted"].all()
+
+
+def test_a_chat_word_read_once_in_lower_case_puts_nothing_in_play() -> None:
+    # "tik tok" beside tickers reads as TIK and TOK once: no evidence for another text
+    batch = ["lots of BB and NOK kids from tik tok", "AMC is pumped by tik tok and you tubers"]
+    got = _tickers(batch)
+    assert "TIK" not in got[1] and "TOK" not in got[1]
+
+
+def test_cashtags_of_symbols_no_listing_has() -> None:
+    texts = ["$MTTR to the moon", "$ROPE myself", "$SLVRF is cheap", "$LOL", "$TSLA and $mttr"]
+    # a listing the universe lacks; not a word, a familiar token or an OTC foreign issue;
+    # in upper case only
+    assert _tickers(texts) == [["MTTR"], [], [], [], ["TSLA"]]
+
+
 def test_hand_labelled_wsb_set_package_universe() -> None:
     labels = pl.read_csv(DATA / "wsb_tickers_labelled.csv")
     s = evaluate_tickers(labels)

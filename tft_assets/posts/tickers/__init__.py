@@ -13,8 +13,9 @@ Two steps, vectorised over every text at once as Polars expressions:
    is watched; its casing relative to the text's own casing (an all-caps text gives none);
    stock words, strikes and prices around it; other tickers near it and in lists with it;
    whether a name is used as a company, as a platform or product, or as one word of a longer
-   name; and the layout (links, subreddit names, bot tables). It is a mention when the points
-   reach :data:`~.evidence.ACCEPT_SCORE`. No list of words decides: the blacklist only keeps
+   name; the layout (links, subreddit names, bot tables); and whether the symbol is in play,
+   accepted in another text scored with it. It is a mention when the points reach
+   :data:`~.evidence.ACCEPT_SCORE`. No list of words decides: the blacklist only keeps
    words that are almost never a stock out of the candidates.
 
 One mention per span then: the longest (a company name of several words claims its words),
@@ -35,13 +36,20 @@ from tft_assets.posts.tickers.context import (
     SHOUTING_UPPER_SHARE,
     SINGLE_LETTER_WINDOW_CHARS,
 )
-from tft_assets.posts.tickers.evidence import ACCEPT_SCORE, WEIGHTS, EvidenceWeights
+from tft_assets.posts.tickers.evidence import (
+    ACCEPT_SCORE,
+    WEIGHTS,
+    EvidenceWeights,
+    in_play_symbols,
+)
 from tft_assets.posts.tickers.extract import (
     MENTION_SCHEMA,
+    accepted_mentions,
     extract_mentions,
     extract_tickers,
     mention_evidence,
     mentions_per_row,
+    scored_candidates,
 )
 from tft_assets.posts.tickers.tables import DISTINCT_SYMBOL_MAX_ZIPF
 from tft_assets.posts.tickers.tokens import MAX_TOKEN_CHARS
@@ -56,8 +64,11 @@ __all__ = [
     "SINGLE_LETTER_WINDOW_CHARS",
     "WEIGHTS",
     "EvidenceWeights",
+    "accepted_mentions",
     "extract_mentions",
     "extract_tickers",
+    "in_play_symbols",
     "mention_evidence",
     "mentions_per_row",
+    "scored_candidates",
 ]

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from tft_assets.posts.tickers.tables import Tables
+from tft_assets.posts.tickers.tables import FAMILIAR_TOKEN_ZIPF, Tables
 from tft_assets.posts.tickers.tokens import LEAD_CHARS, TRAIL_CHARS, core_columns
+from tft_assets.posts.universe import is_english_word, word_zipf
 
 #: What a candidate's token is: a cashtag (``$GME``), a bare upper-case symbol (``GME``), a
 #: symbol in lower or title case (``gme``, ``Expr``), a company-name alias (``GameStop``,
 #: ``General Motors``), an alias whose every word is an English word (``on deck``, ``rocket
-#: fuel``: it may be an everyday phrase), or the first word of a name as a proper noun
-#: (``Peloton``).
-FORMS = ("cashtag", "upper", "lower", "alias", "phrase", "proper")
+#: fuel``: it may be an everyday phrase), the first word of a name as a proper noun
+#: (``Peloton``), or a cashtag of no listed symbol (``$MTTR``: a listing the universe lacks).
+FORMS = ("cashtag", "upper", "lower", "alias", "phrase", "proper", "unlisted")
 
 #: Columns of every candidate frame, in order.
 CANDIDATE_COLUMNS = [
@@ -135,7 +136,33 @@ def _cashtags(t: pl.DataFrame, tab: Tables) -> pl.DataFrame:
         (pl.col("start") + quantity).alias("start"),
         cash.alias("core"),
     )
-    return found.filter(pl.col("symbol").is_in(tab.symbols.implode()))
+    listed = pl.col("symbol").is_in(tab.symbols.implode())
+    return pl.concat([found.filter(listed), _unlisted_cashtags(found.filter(~listed), tab)])
+
+
+#: An over-the-counter symbol of a foreign issue: five letters ending in F ("SLVRF").
+_FOREIGN_OTC_RE = r"^[A-Z]{4}F$"
+
+
+def _unlisted_cashtags(cash: pl.DataFrame, tab: Tables) -> pl.DataFrame:
+    """``$MTTR``, ``$SONY``: an upper-case cashtag of three to five letters that no listing of
+    the universe has (renamed, delisted or foreign; form ``unlisted``), unless blacklisted,
+    an English word or a familiar token ("$ROPE", "$LOL"), or over the counter
+    (:data:`_FOREIGN_OTC_RE`). The word tests run once per distinct symbol."""
+    sym = pl.col("symbol")
+    c = cash.filter(
+        pl.col("core").str.contains(r"^\$[A-Z]{3,5}$")
+        & ~sym.is_in(tab.blacklist.implode())
+        & ~sym.str.contains(_FOREIGN_OTC_RE)
+    )
+    if c.height == 0:
+        return c
+    plain = [
+        x
+        for x in c.get_column("symbol").unique().to_list()
+        if not is_english_word(x) and word_zipf(x) < FAMILIAR_TOKEN_ZIPF
+    ]
+    return c.filter(sym.is_in(plain)).with_columns(pl.lit("unlisted").alias("form"))
 
 
 def _upper_symbols(t: pl.DataFrame, tab: Tables) -> pl.DataFrame:

@@ -8,7 +8,8 @@ of words decides; casing, word frequency, context, co-mentions, usage and layout
 ================  =============================================================================
 component         points (column)
 ================  =============================================================================
-form              what matched (``form_points``): a cashtag 4; a bare upper-case symbol 1.5; a
+form              what matched (``form_points``): a cashtag 4, of a symbol no listing has
+                  ("$MTTR") 1.5; a bare upper-case symbol 1.5; a
                   watched symbol of 3+ letters in lower case 1.5, any other symbol in lower or
                   title case -0.5 (``expr``, ``Epix``; two letters -1.5 more, ``ag``, and only
                   its neighbours count); a company-name alias 2.5; an alias of everyday words
@@ -43,6 +44,10 @@ platform          -5 for a name used as a platform, broker or product ("rejected
                   Ameritrade", "a TD Ameritrade account"): only a company cue outweighs it
 layout            -10 inside a link address, a user or subreddit name, a table header or after
                   the first word of a table cell
+in play           +1.5 for a symbol in play (``in_play``): accepted in some text of the batch
+                  scored together (or of the set given), so its weaker mentions elsewhere
+                  ("AG is +20% AH", "Ctrm gonna triple") need less of their own evidence; not
+                  after a determiner ("the AG", "my AG": a noun), nor inside a layout
 ================  =============================================================================
 
 The components are small pure functions (:mod:`~.context`, :mod:`~.usage`, :mod:`~.layout`);
@@ -58,6 +63,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from tft_assets.posts.tickers.candidates import CANDIDATE_COLUMNS
 from tft_assets.posts.tickers.context import (
     amid_shouting,
     co_mentioned,
@@ -87,6 +93,7 @@ class EvidenceWeights:
     """Points per component (see the module docstring)."""
 
     cashtag: float = 4.0
+    unlisted: float = 1.5
     upper: float = 1.5
     lower_watched: float = 1.5
     lower: float = -0.5
@@ -115,6 +122,7 @@ class EvidenceWeights:
     longer_name: float = -2.0
     platform: float = -5.0
     layout: float = -10.0
+    in_play: float = 1.5
 
 
 WEIGHTS = EvidenceWeights()
@@ -136,6 +144,7 @@ COMPONENTS = (
     "longer_name",
     "platform",
     "layout",
+    "in_play",
 )
 #: The components every candidate gets: a settled one gets no other.
 _PRIOR = ("form_points", "ambiguity", "watched", "layout")
@@ -159,6 +168,8 @@ def form_points(tab: Tables, w: EvidenceWeights) -> pl.Expr:
     return (
         pl.when(form == "cashtag")
         .then(w.cashtag)
+        .when(form == "unlisted")
+        .then(w.unlisted)
         .when(form == "upper")
         .then(w.upper)
         .when((form == "lower") & watched_plain)
@@ -329,8 +340,71 @@ def score_candidates(
     )
     fast = fast.with_columns(pl.sum_horizontal(_PRIOR).alias("score"))
     slow = _score_open(m.filter(~pl.col("_settled")), texts, tab, w, complete, fast)
+    slow = slow.with_columns(pl.lit(0.0).alias("in_play"))
     out = pl.concat([fast, slow.select(fast.columns)], how="vertical").drop("_settled")
     return out.with_columns((pl.col("score") >= ACCEPT_SCORE).alias("accepted"))
+
+
+#: Words before a token that make it a noun of the sentence ("the AG", "my AG", "an AG"),
+#: not a symbol being traded: no symbol in play lends it its standing.
+DETERMINER_PATTERN = r"(?i)^[\"'‘“(]*(?:a|an|the|my|your|his|her|our|their)$"
+
+
+#: The forms whose accepted candidates put a symbol in play: as written, the symbol itself
+#: or its company's name. A weaker reading (a lower-case token, a proper noun) does so only
+#: in :data:`IN_PLAY_MIN_TEXTS` texts or more: one could be a chat word read as a symbol.
+IN_PLAY_FORMS = ("cashtag", "upper", "alias")
+IN_PLAY_MIN_TEXTS = 2
+
+
+def in_play_symbols(scored: pl.DataFrame) -> pl.Series:
+    """The symbols in play in the batch of ``scored`` (:func:`score_candidates`' frame,
+    before :func:`lift_in_play`): accepted in some text in one of the :data:`IN_PLAY_FORMS`,
+    or in any form in :data:`IN_PLAY_MIN_TEXTS` texts."""
+    accepted = scored.filter(pl.col("accepted"))
+    if accepted.height == 0:
+        return pl.Series("symbol", [], dtype=pl.String)
+    per_symbol = accepted.group_by("symbol").agg(
+        pl.col("form").is_in(IN_PLAY_FORMS).any().alias("sure"),
+        pl.col("row").n_unique().alias("texts"),
+    )
+    in_play = pl.col("sure") | (pl.col("texts") >= IN_PLAY_MIN_TEXTS)
+    return per_symbol.filter(in_play).get_column("symbol").sort()
+
+
+def lift_in_play(
+    scored: pl.DataFrame,
+    texts: pl.Series,
+    tab: Tables,
+    in_play: pl.Series,
+    weights: EvidenceWeights = WEIGHTS,
+) -> pl.DataFrame:
+    """``scored`` (:func:`score_candidates`) with ``in_play`` points for the candidates not
+    accepted whose symbol is in play (``in_play``: symbols, e.g. :func:`in_play_symbols` of
+    the batch), outside any layout and not after a determiner; ``score`` and ``accepted``
+    updated. Those candidates get every component first (the score looked some up only where
+    they could decide without this one)."""
+    w = weights
+    if scored.height == 0 or in_play.len() == 0 or w.in_play <= 0:
+        return scored
+    lift = (
+        ~pl.col("accepted")
+        & pl.col("symbol").is_in(in_play.implode())
+        & (pl.col("layout") == 0)
+        & ~pl.col("_prev").str.contains(DETERMINER_PATTERN).fill_null(False)
+    )
+    mask = scored.select(lift).to_series()
+    at = mask.arg_true()
+    if at.len() == 0:
+        return scored
+    inputs = [*CANDIDATE_COLUMNS, *_PRIOR]
+    sure = scored.filter(pl.col("accepted"))
+    again = _score_open(scored[at].select(inputs), texts, tab, w, True, sure)
+    again = again.with_columns(
+        pl.lit(w.in_play).alias("in_play"), (pl.col("score") + w.in_play).alias("score")
+    )
+    again = again.with_columns((pl.col("score") >= ACCEPT_SCORE).alias("accepted"))
+    return pl.concat([scored.filter(~mask), again.select(scored.columns)], how="vertical")
 
 
 def _wordlike(tab: Tables) -> pl.Expr:

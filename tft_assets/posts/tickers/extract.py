@@ -5,7 +5,13 @@ from __future__ import annotations
 import polars as pl
 
 from tft_assets.posts.tickers.candidates import candidate_tokens, mention_candidates
-from tft_assets.posts.tickers.evidence import WEIGHTS, EvidenceWeights, score_candidates
+from tft_assets.posts.tickers.evidence import (
+    WEIGHTS,
+    EvidenceWeights,
+    in_play_symbols,
+    lift_in_play,
+    score_candidates,
+)
 from tft_assets.posts.tickers.tables import tables
 from tft_assets.posts.tickers.tokens import token_frame
 from tft_assets.posts.universe import TickerUniverse
@@ -24,29 +30,65 @@ def extract_mentions(
     texts: pl.Series,
     universe: TickerUniverse,
     focus_symbols: frozenset[str] = frozenset(),
+    in_play: frozenset[str] | None = None,
 ) -> pl.DataFrame:
     """Ticker mentions in each text.
 
     ``texts``: String series of n texts. Returns a frame with :data:`MENTION_SCHEMA`
     (``row`` = index into ``texts``), one row per accepted mention, sorted by (row, start).
     Only candidate tokens (with an upper-case letter or ``$``, or containing a lower-case
-    symbol/alias word) go through the rules.
+    symbol/alias word) go through the rules. ``in_play``: the symbols in play
+    (:func:`~tft_assets.posts.tickers.evidence.lift_in_play`); ``None``: those accepted in
+    some text of ``texts`` (:func:`scored_candidates`), so a text's mentions depend on which
+    texts are scored with it, never on their order.
     """
-    if texts.len() == 0:
+    scored = scored_candidates(texts, universe, focus_symbols)
+    if scored is None:
         return pl.DataFrame(schema=MENTION_SCHEMA)
+    return accepted_mentions(scored, texts, universe, focus_symbols, in_play)
+
+
+def scored_candidates(
+    texts: pl.Series,
+    universe: TickerUniverse,
+    focus_symbols: frozenset[str] = frozenset(),
+) -> pl.DataFrame | None:
+    """Every candidate mention of ``texts`` with its evidence score
+    (:func:`~tft_assets.posts.tickers.evidence.score_candidates`), before any symbol in play
+    lifts it; ``None`` when there are none. Its accepted symbols
+    (:func:`~tft_assets.posts.tickers.evidence.in_play_symbols`) are those in play."""
+    if texts.len() == 0:
+        return None
     texts = texts.cast(pl.String).fill_null("")  # the helpers below take texts this way
-    focus = frozenset(focus_symbols)
-    tab = tables(universe, focus)
+    tab = tables(universe, frozenset(focus_symbols))
     every = token_frame(texts)
     if every.height == 0:
-        return pl.DataFrame(schema=MENTION_SCHEMA)
+        return None
     t = candidate_tokens(every, tab)
     if t is None:
-        return pl.DataFrame(schema=MENTION_SCHEMA)
+        return None
     m = mention_candidates(t, texts, tab)
     if m.height == 0:
-        return pl.DataFrame(schema=MENTION_SCHEMA)
-    m = score_candidates(m, texts, tab)
+        return None
+    return score_candidates(m, texts, tab)
+
+
+def accepted_mentions(
+    scored: pl.DataFrame,
+    texts: pl.Series,
+    universe: TickerUniverse,
+    focus_symbols: frozenset[str] = frozenset(),
+    in_play: frozenset[str] | None = None,
+) -> pl.DataFrame:
+    """The mentions (:data:`MENTION_SCHEMA`) of the candidates ``scored``
+    (:func:`scored_candidates` of ``texts``) once the symbols ``in_play`` lifted theirs
+    (``None``: those accepted among ``scored``), one per span."""
+    texts = texts.cast(pl.String).fill_null("")
+    tab = tables(universe, frozenset(focus_symbols))
+    symbols = (
+        in_play_symbols(scored) if in_play is None else pl.Series(sorted(in_play), dtype=pl.String)
+    )
+    m = lift_in_play(scored, texts, tab, symbols)
     return _one_per_span(
         m.filter(pl.col("accepted")).select("row", "symbol", "method", "start", "end", "core")
     )
@@ -69,8 +111,9 @@ def mention_evidence(
     t = candidate_tokens(every, tab) if every.height else None
     if t is None:
         return pl.DataFrame(schema={**MENTION_SCHEMA, "form": pl.String(), "score": pl.Float64()})
-    m = mention_candidates(t, texts, tab)
-    return score_candidates(m, texts, tab, weights, complete=True).drop("core", "_prev", "_next")
+    m = score_candidates(mention_candidates(t, texts, tab), texts, tab, weights, complete=True)
+    m = lift_in_play(m, texts, tab, in_play_symbols(m), weights)
+    return m.drop("core", "_prev", "_next")
 
 
 def _one_per_span(m: pl.DataFrame) -> pl.DataFrame:
@@ -134,7 +177,9 @@ def extract_tickers(
     texts: pl.Series,
     universe: TickerUniverse,
     focus_symbols: frozenset[str] = frozenset(),
+    in_play: frozenset[str] | None = None,
 ) -> pl.DataFrame:
-    """Per text: ``tickers`` (list of symbols) and ``mentions`` (list of structs)."""
-    m = extract_mentions(texts, universe, focus_symbols)
+    """Per text: ``tickers`` (list of symbols) and ``mentions`` (list of structs);
+    ``in_play`` as in :func:`extract_mentions`."""
+    m = extract_mentions(texts, universe, focus_symbols, in_play)
     return mentions_per_row(m, texts.len()).drop("row")
