@@ -70,6 +70,12 @@ _EXPECTED_WARNINGS = (
 )
 
 
+#: A fit's encoder importance is averaged over at most its last this many training windows:
+#: interpreting the attention costs a forward pass per window, and the average settles long
+#: before a long expanding window has been read.
+IMPORTANCE_WINDOWS = 2048
+
+
 @dataclass(frozen=True)
 class TFTConfig:
     """Hyperparameters of :func:`fit_tft`.
@@ -125,7 +131,7 @@ class TFTModel:
     ``TemporalFusionTransformer`` (on CPU, eval mode); ``dataset_parameters`` is
     ``TimeSeriesDataSet.get_parameters()`` of the training set (fitted scalers and encoders);
     ``encoder_importance`` (``(F,)``, sums to 1) is the encoder variable selection weight of each
-    feature averaged over the training windows.
+    feature averaged over the last :data:`IMPORTANCE_WINDOWS` training windows.
     """
 
     config: TFTConfig
@@ -279,7 +285,7 @@ def fit_tft(
         trainer.fit(network, train_dataloaders=_training_loader(dataset, batch))
         network = network.cpu().eval()
         params = dataset.get_parameters()
-        _, importance = _forward(network, params, filled, config.batch_size)
+        _, importance = _forward(network, params, filled[-IMPORTANCE_WINDOWS:], config.batch_size)
     return TFTModel(
         config=config,
         feature_names=feature_names,

@@ -249,6 +249,12 @@ class ModelBundle:
         contribs = {n: c for n, (_, c) in outputs.items() if c is not None}
         return np.column_stack(cols), contribs
 
+    def p_up(self, data: ModelData) -> np.ndarray:
+        """``(n,)`` calibrated P(up) alone: :meth:`predict`'s ``p_up`` without the trees'
+        contributions (what the registry gate compares)."""
+        _check_features(data.feature_names, self.feature_names)
+        return np.clip(self.ensemble.predict(self.member_probs(data)), 0.0, 1.0)
+
     def predict(self, data: ModelData) -> pl.DataFrame:
         """One row per sample: calibrated ``p_up``, the expected forward return and its
         conformal interval, every member's output, and the three largest contributions."""

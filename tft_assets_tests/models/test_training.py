@@ -160,3 +160,4 @@ def test_predict_is_each_members_own_output_and_its_weighted_tree_shap_top_three
     want = [json.dumps(r) for r in top_contributions(contrib, bundle.columns, k=3)]
     assert pred["top_features"].to_list() == want
     np.testing.assert_array_equal(bundle.member_probs(today), probs)
+    np.testing.assert_array_equal(bundle.p_up(today), pred["p_up"].to_numpy())  # the gate's path

@@ -479,7 +479,7 @@ def _promote(
     )
     # the new bundle's own tail predictions are the ones its validation metrics were computed on
     new_ll = bundle.info["validation"]["ensemble"]["log_loss"]
-    old_ll = classification_metrics(tail.y, champ.predict(tail)["p_up"].to_numpy())["log_loss"]
+    old_ll = classification_metrics(tail.y, champ.p_up(tail))["log_loss"]
     window = f"{bundle.info['tail_start']}..{bundle.info['tail_end']} ({len(tail)} rows)"
     # the cache keeps the champion only: the next training's gate reads it, no other bundle
     cache.clear()
