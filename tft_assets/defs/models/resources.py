@@ -16,7 +16,7 @@ class ModelTrainingResource(dg.ConfigurableResource):
 
     horizon_days: int = Field(default=5, description="Label horizon, sessions.")
     families: list[str] = Field(
-        default=["xgboost", "lightgbm", "tft"], description="Ensemble members (also: linear)."
+        default=["xgboost", "lightgbm", "linear", "tft"], description="Ensemble members."
     )
     window: str = Field(default="expanding", description="expanding | rolling")
     rolling_sessions: int = Field(default=252, description="Fit sessions of a rolling window.")
