@@ -118,8 +118,8 @@ def _tickers() -> dict:
         digits = path.stem.removeprefix("wsb_tickers_blind")
         return int(digits) if digits else 1
 
-    blind_sets = sorted(data.glob("wsb_tickers_blind*.csv"), key=number)
-    blind_sets += [
+    numbered = sorted(data.glob("wsb_tickers_blind*.csv"), key=number)
+    blind_sets = numbered + [
         p
         for p in (data / f"wsb_tickers_evidence_{x}.csv" for x in ("dev", "dev2", "check"))
         if p.exists()
@@ -127,13 +127,11 @@ def _tickers() -> dict:
     for path in blind_sets:
         out[f"{path.stem}_package_universe"] = evaluate_tickers(pl.read_csv(path))
     # the labels count what was listed at the time of each text (2020-08..2022-01): the two
-    # real listing snapshots of that period are the point-in-time universe; the target is
-    # judged with them when they are present, on the newest blind set
+    # real listing snapshots of that period are the point-in-time universe, reported beside
     listings = [
         REAL / "us_tickers_nasdaq_screener_2021-02-28.csv.gz",
         REAL / "us_companies_with_exchange_sean-ta.csv.gz",
     ]
-    judged = f"{blind_sets[-1].stem}_package_universe"
     listing_cfg = None
     if all(p.exists() for p in listings):
         listing_cfg = ScoringConfig(universe_files=tuple(str(p) for p in listings))
@@ -143,12 +141,14 @@ def _tickers() -> dict:
             out[f"{path.stem}_with_listing_files"] = evaluate_tickers(
                 pl.read_csv(path), listing_cfg
             )
-        judged = f"{blind_sets[-1].stem}_with_listing_files"
-    # the two newest blind sets, pooled
-    newest = pl.concat([pl.read_csv(p) for p in blind_sets[-2:]], how="diagonal_relaxed")
+    # the target is judged in the default configuration (the bundled listings) on the two
+    # newest numbered blind sets, pooled: the sets seen least
+    newest = pl.concat([pl.read_csv(p) for p in numbered[-2:]], how="diagonal_relaxed")
     out["newest_two_blind_pooled_package_universe"] = evaluate_tickers(newest)
     if listing_cfg is not None:
         out["newest_two_blind_pooled_with_listing_files"] = evaluate_tickers(newest, listing_cfg)
+    judged = "newest_two_blind_pooled_package_universe"
+    out["newest_two_blind_sets"] = [p.stem for p in numbered[-2:]]
     best = out[judged]
     out["target_judged_on"] = judged
     out["target"] = {"precision": TARGET_PRECISION, "recall": TARGET_RECALL}
