@@ -195,7 +195,9 @@ def load_settings() -> Settings:
         prices_files=_csv("TFT_PRICES_FILES"),
         mode=_env("TFT_MODE", "demo").lower(),
         mlflow_tracking_uri=_env("MLFLOW_TRACKING_URI", ""),
-        model_families=tuple(f.lower() for f in _csv("TFT_MODEL_FAMILIES", "xgboost,lightgbm,linear,tft")),
+        model_families=tuple(
+            f.lower() for f in _csv("TFT_MODEL_FAMILIES", "xgboost,lightgbm,linear,tft")
+        ),
         train_window=_env("TFT_TRAIN_WINDOW", "expanding").lower(),
         tuning_trials=int(_env("TFT_TUNING_TRIALS", "20")),
         tuning_timeout_s=float(_env("TFT_TUNING_TIMEOUT_S", "600")),

@@ -219,11 +219,19 @@ def test_evidence_threshold_and_weights() -> None:
     parts = ev.select(pl.sum_horizontal(list(COMPONENTS))).to_series()
     assert (parts - ev.get_column("score")).abs().max() < 1e-9
     assert ev.get_column("accepted").to_list() == (ev.get_column("score") >= ACCEPT_SCORE).to_list()
-    # other weights, other decisions: without the casing points a bare SPY stays out
+    # other weights, other decisions: a two-letter symbol outside a list of tickers stays out
+    # ("AG and SLV" is one: its in_list points count only where they are not zero)
     strict = mention_evidence(
-        texts, c.universe(), c.focus_symbols(), dataclasses.replace(WEIGHTS, two_letters=-9.0)
+        texts,
+        c.universe(),
+        c.focus_symbols(),
+        dataclasses.replace(WEIGHTS, two_letters=-9.0, in_list=0.0),
     )
     assert "AG" not in strict.filter(pl.col("accepted")).get_column("symbol").to_list()
+    listed = mention_evidence(
+        texts, c.universe(), c.focus_symbols(), dataclasses.replace(WEIGHTS, two_letters=-9.0)
+    )
+    assert listed.filter(pl.col("symbol") == "AG").get_column("in_list").to_list() == [3.5]
 
 
 def test_extraction_agrees_with_the_full_evidence() -> None:
@@ -288,6 +296,45 @@ def test_cashtags_of_symbols_no_listing_has() -> None:
     assert _tickers(texts) == [["MTTR"], [], [], [], ["TSLA"]]
 
 
+def test_unlisted_symbols_in_a_list_of_tickers() -> None:
+    texts = [
+        "Georgia legalizing weed tonight, sending APHA, ACB, and TLRY to the moon",
+        "AG and SSRM, SLV has no leverage",
+        "Silver stocks:  AG, FSM, MAG, SVM, SILV, NUPMF.",
+        "NOK\n\nXSPA\n\nEXPR",
+        # no ticker in the list, plain spaces, a word, a familiar token, an OTC foreign issue
+        "APHA, ACB, and QWXZ are weed names",
+        "GME SSRM to the moon",
+        "TSLA, SURF, CEO and USA",
+    ]
+    assert [sorted(t) for t in _tickers(texts)] == [
+        ["ACB", "APHA", "TLRY"],
+        ["AG", "SLV", "SSRM"],
+        ["AG", "FSM", "MAG", "SILV", "SVM"],
+        ["EXPR", "NOK", "XSPA"],
+        [],
+        ["GME"],
+        ["TSLA"],
+    ]
+    c = ScoringConfig()
+    ev = mention_evidence(pl.Series(texts[:1]), c.universe(), c.focus_symbols())
+    added = ev.filter(pl.col("form") == "enumerated")
+    assert set(added["symbol"]) == {"ACB", "APHA"} and (added["in_list"] > 0).all()
+
+
+def test_a_listed_symbol_in_a_list_of_tickers_outweighs_its_doubts() -> None:
+    texts = [
+        "do you have any plan for CEI, SHIP, CTRM or SNDL?? PLEASE",
+        "NOK,SYN, and CTRM!!!!!!",
+        "What's the difference between ag and slv and is the squeeze on both?",
+        "TAKING MY MONEY OUT OF SPY LETS GO GAMESTOP/AMC/X/BB/EXPR",
+    ]
+    got = _tickers(texts)
+    assert "SHIP" in got[0] and "SYN" in got[1] and "AG" in got[2] and "BB" in got[3]
+    # alone, or beside words only, each stays a word
+    assert _tickers(["SHIP it", "the ag tips", "P/E and EV/S"]) == [[], [], []]
+
+
 def test_hand_labelled_wsb_set_package_universe() -> None:
     labels = pl.read_csv(DATA / "wsb_tickers_labelled.csv")
     s = evaluate_tickers(labels)
@@ -342,7 +389,9 @@ def test_hand_labelled_hold_out_set() -> None:
         # the same way (b90910a), kept out of every run until fe93c9f: first runs 0.987 / 0.935
         # and 0.983 / 0.940 (pooled 0.985 / 0.937: recall short of 0.95)
         ("wsb_tickers_blind10.csv", 200, 0.98, 0.93),
-        ("wsb_tickers_blind11.csv", 200, 0.98, 0.93),
+        # 0.978 / 0.956 since lists of tickers name unlisted symbols: its labels leave out
+        # ATD of "ATD, BB , BBBY, GME, SURF" (a TSX listing, "unclear" to the labellers)
+        ("wsb_tickers_blind11.csv", 200, 0.97, 0.93),
     ],
 )
 def test_blind_labelled_sets(name: str, rows: int, precision: float, recall: float) -> None:
@@ -368,7 +417,8 @@ def test_blind_labelled_sets(name: str, rows: int, precision: float, recall: flo
         ("wsb_tickers_blind9.csv", 0.96, 0.90),
         # first runs at fe93c9f: 0.981 / 0.935 and 0.983 / 0.945
         ("wsb_tickers_blind10.csv", 0.98, 0.93),
-        ("wsb_tickers_blind11.csv", 0.98, 0.94),
+        # ATD as above
+        ("wsb_tickers_blind11.csv", 0.97, 0.94),
     ],
 )
 def test_blind_sets_with_the_periods_listing_files(

@@ -13,8 +13,10 @@ Two steps, vectorised over every text at once as Polars expressions:
    is watched; its casing relative to the text's own casing (an all-caps text gives none);
    stock words, strikes and prices around it; other tickers near it and in lists with it;
    whether a name is used as a company, as a platform or product, or as one word of a longer
-   name; the layout (links, subreddit names, bot tables); and whether the symbol is in play,
-   accepted in another text scored with it. It is a mention when the points reach
+   name; the layout (links, subreddit names, bot tables); whether the symbol is in play,
+   accepted in another text scored with it; and whether it is an item of a list of tickers
+   (:mod:`~.lists`: "APHA, ACB, and TLRY" - there even a symbol no listing has, a foreign
+   or delisted issue, is a mention). It is a mention when the points reach
    :data:`~.evidence.ACCEPT_SCORE`. No list of words decides: the blacklist only keeps
    words that are almost never a stock out of the candidates.
 
@@ -27,7 +29,8 @@ its score, to inspect or calibrate it.
 Modules: :mod:`~.tokens` (tokens and their cores), :mod:`~.tables` (a universe's look-up
 tables), :mod:`~.candidates`, :mod:`~.evidence` (the score) with its components in
 :mod:`~.context` (casing, stock words, co-mentions), :mod:`~.usage` (names as companies,
-platforms or parts of longer names) and :mod:`~.layout` (links, tables), and :mod:`~.extract`
+platforms or parts of longer names), :mod:`~.layout` (links, tables) and :mod:`~.lists`
+(enumerations of tickers), and :mod:`~.extract`
 (:func:`extract_mentions`).
 """
 

@@ -19,8 +19,10 @@ from tft_assets.posts.universe import is_english_word, word_zipf
 #: symbol in lower or title case (``gme``, ``Expr``), a company-name alias (``GameStop``,
 #: ``General Motors``), an alias whose every word is an English word (``on deck``, ``rocket
 #: fuel``: it may be an everyday phrase), the first word of a name as a proper noun
-#: (``Peloton``), or a cashtag of no listed symbol (``$MTTR``: a listing the universe lacks).
-FORMS = ("cashtag", "upper", "lower", "alias", "phrase", "proper", "unlisted")
+#: (``Peloton``), a cashtag of no listed symbol (``$MTTR``: a listing the universe lacks), or
+#: a bare symbol of no listing in a list of tickers (``ACB`` in "APHA, ACB, and TLRY": see
+#: :mod:`~tft_assets.posts.tickers.lists`; added after the score, not by these rules).
+FORMS = ("cashtag", "upper", "lower", "alias", "phrase", "proper", "unlisted", "enumerated")
 
 #: Columns of every candidate frame, in order.
 CANDIDATE_COLUMNS = [
@@ -149,6 +151,8 @@ def _unlisted_cashtags(cash: pl.DataFrame, tab: Tables) -> pl.DataFrame:
     the universe has (renamed, delisted or foreign; form ``unlisted``), unless blacklisted,
     an English word or a familiar token ("$ROPE", "$LOL"), or over the counter
     (:data:`_FOREIGN_OTC_RE`). The word tests run once per distinct symbol."""
+    if not tab.read_unlisted:  # a complete universe: no symbol outside it is a listing
+        return cash.clear()
     sym = pl.col("symbol")
     c = cash.filter(
         pl.col("core").str.contains(r"^\$[A-Z]{3,5}$")

@@ -47,7 +47,8 @@ _CONNECTORS = ["AND", "OR", "VS", "N"]
 
 def drop_ratios(m: pl.DataFrame, texts: pl.Series) -> pl.DataFrame:
     """Drop a bare one- or two-letter symbol that is half of a ratio ("P/E", "EV/S", "Q/Q"):
-    a slash joins it to a neighbour of one or two letters; or a unit after a number
+    a slash joins it to a neighbour of one or two letters, and no slash on its other side
+    makes it an item of a longer list ("AMC/X/BB/EXPR"); or a unit after a number
     ("$29/oz", "10/sh")."""
     short_sym = (pl.col("method") == "symbol") & (pl.col("symbol").str.len_chars() <= 2)
     short = m.filter(short_sym)
@@ -65,11 +66,12 @@ def drop_ratios(m: pl.DataFrame, texts: pl.Series) -> pl.DataFrame:
         core = short.get_column(col).str.strip_chars_end(TRAIL_CHARS)
         return core.str.contains(r"^[A-Za-z]{1,2}$").fill_null(False)
 
+    # a slash on both sides makes a list of three or more ("AMC/X/BB/EXPR"), not a ratio
+    chained = (after == "/") & (before == "/") & (short.get_column("start") > 0)
     ratio = (
         ((after == "/") & short_word("_next"))
         | ((short.get_column("start") > 0) & (before == "/") & short_word("_prev"))
-        | per_unit
-    )
+    ) & ~chained | per_unit
     if not ratio.any():
         return m
     halves = short.filter(ratio).select("row", "start")

@@ -9,7 +9,8 @@ of words decides; casing, word frequency, context, co-mentions, usage and layout
 component         points (column)
 ================  =============================================================================
 form              what matched (``form_points``): a cashtag 4, of a symbol no listing has
-                  ("$MTTR") 1.5; a bare upper-case symbol 1.5; a
+                  ("$MTTR") 1.5; a bare upper-case symbol 1.5 (of no listed symbol, in a
+                  list of tickers, -2.5); a
                   watched symbol of 3+ letters in lower case 1.5, any other symbol in lower or
                   title case -0.5 (``expr``, ``Epix``; two letters -1.5 more, ``ag``, and only
                   its neighbours count); a company-name alias 2.5; an alias of everyday words
@@ -48,6 +49,10 @@ in play           +1.5 for a symbol in play (``in_play``): accepted in some text
                   scored together (or of the set given), so its weaker mentions elsewhere
                   ("AG is +20% AH", "Ctrm gonna triple") need less of their own evidence; not
                   after a determiner ("the AG", "my AG": a noun), nor inside a layout
+in list           +3.5 for an item of a list of tickers (``in_list``; an enumeration holding
+                  an accepted mention, :mod:`~.lists`: "CEI, SHIP, CTRM or SNDL", "ag and
+                  slv"); an item no listing has ("APHA, ACB, and TLRY") is a candidate of
+                  form ``enumerated``, -2.5, that only such a list makes a mention
 ================  =============================================================================
 
 The components are small pure functions (:mod:`~.context`, :mod:`~.usage`, :mod:`~.layout`);
@@ -76,6 +81,7 @@ from tft_assets.posts.tickers.context import (
     strong_neighbour,
 )
 from tft_assets.posts.tickers.layout import in_link, table_layout
+from tft_assets.posts.tickers.lists import list_mates
 from tft_assets.posts.tickers.tables import FAMILIAR_TOKEN_ZIPF, Tables
 from tft_assets.posts.tickers.usage import (
     company_usage,
@@ -123,6 +129,8 @@ class EvidenceWeights:
     platform: float = -5.0
     layout: float = -10.0
     in_play: float = 1.5
+    enumerated: float = -2.5
+    in_list: float = 3.5
 
 
 WEIGHTS = EvidenceWeights()
@@ -145,6 +153,7 @@ COMPONENTS = (
     "platform",
     "layout",
     "in_play",
+    "in_list",
 )
 #: The components every candidate gets: a settled one gets no other.
 _PRIOR = ("form_points", "ambiguity", "watched", "layout")
@@ -170,6 +179,8 @@ def form_points(tab: Tables, w: EvidenceWeights) -> pl.Expr:
         .then(w.cashtag)
         .when(form == "unlisted")
         .then(w.unlisted)
+        .when(form == "enumerated")
+        .then(w.enumerated)
         .when(form == "upper")
         .then(w.upper)
         .when((form == "lower") & watched_plain)
@@ -340,7 +351,7 @@ def score_candidates(
     )
     fast = fast.with_columns(pl.sum_horizontal(_PRIOR).alias("score"))
     slow = _score_open(m.filter(~pl.col("_settled")), texts, tab, w, complete, fast)
-    slow = slow.with_columns(pl.lit(0.0).alias("in_play"))
+    slow = slow.with_columns(pl.lit(0.0).alias("in_play"), pl.lit(0.0).alias("in_list"))
     out = pl.concat([fast, slow.select(fast.columns)], how="vertical").drop("_settled")
     return out.with_columns((pl.col("score") >= ACCEPT_SCORE).alias("accepted"))
 
@@ -401,10 +412,94 @@ def lift_in_play(
     sure = scored.filter(pl.col("accepted"))
     again = _score_open(scored[at].select(inputs), texts, tab, w, True, sure)
     again = again.with_columns(
-        pl.lit(w.in_play).alias("in_play"), (pl.col("score") + w.in_play).alias("score")
+        pl.lit(w.in_play).alias("in_play"),
+        pl.lit(0.0).alias("in_list"),
+        (pl.col("score") + w.in_play).alias("score"),
     )
     again = again.with_columns((pl.col("score") >= ACCEPT_SCORE).alias("accepted"))
     return pl.concat([scored.filter(~mask), again.select(scored.columns)], how="vertical")
+
+
+def lift_list_mates(
+    scored: pl.DataFrame,
+    texts: pl.Series,
+    tab: Tables,
+    weights: EvidenceWeights = WEIGHTS,
+) -> pl.DataFrame:
+    """``scored`` (after :func:`lift_in_play`) with ``in_list`` points for the items of a
+    list of tickers (:func:`~tft_assets.posts.tickers.lists.list_mates`): a candidate not
+    accepted there gets them (every component looked up first, its ``in_play`` points
+    kept), and an item of no listed symbol is added as a candidate of form ``enumerated``;
+    neither inside a layout. ``score`` and ``accepted`` updated."""
+    w = weights
+    if scored.height == 0 or w.in_list <= 0:
+        return scored
+    mates = list_mates(scored, texts, tab)
+    if mates.height == 0:
+        return scored
+    keys = mates.filter(pl.col("listed")).select("row", "start", "symbol")
+    mask = (
+        scored.select("row", "start", "symbol")
+        .join(
+            keys.with_columns(pl.lit(True).alias("_mate")),
+            on=["row", "start", "symbol"],
+            how="left",
+            maintain_order="left",
+        )
+        .get_column("_mate")
+        .fill_null(False)
+        & ~scored.get_column("accepted")
+        & (scored.get_column("layout") == 0)
+    )
+    parts = [scored.filter(~mask)]
+    at = mask.arg_true()
+    if at.len():
+        inputs = [*CANDIDATE_COLUMNS, *_PRIOR]
+        sure = scored.filter(pl.col("accepted"))
+        again = _score_open(scored[at].select(inputs), texts, tab, w, True, sure)
+        again = again.with_columns(
+            scored.get_column("in_play").gather(at).alias("in_play"),
+            pl.lit(w.in_list).alias("in_list"),
+        ).with_columns((pl.col("score") + pl.col("in_play") + w.in_list).alias("score"))
+        again = again.with_columns((pl.col("score") >= ACCEPT_SCORE).alias("accepted"))
+        parts.append(again.select(scored.columns))
+    new = _enumerated_candidates(mates.filter(~pl.col("listed")), texts, w)
+    if new.height:
+        parts.append(new.select(scored.columns))
+    return pl.concat(parts, how="vertical")
+
+
+def _enumerated_candidates(
+    mates: pl.DataFrame, texts: pl.Series, w: EvidenceWeights
+) -> pl.DataFrame:
+    """The unlisted items of lists of tickers (:func:`~tft_assets.posts.tickers.lists.list_mates`)
+    as candidates of form ``enumerated`` with their points: the form's, ``in_list`` and the
+    layout's; every other component none."""
+    m = mates.select(
+        "row",
+        "symbol",
+        pl.lit("symbol").alias("method"),
+        "start",
+        "end",
+        pl.lit("enumerated").alias("form"),
+        "core",
+        pl.lit(None, dtype=pl.String).alias("_prev"),
+        pl.lit(None, dtype=pl.String).alias("_next"),
+    )
+    if m.height == 0:
+        return m
+    m = m.with_columns(
+        pl.lit(w.enumerated).alias("form_points"),
+        _flag(in_link(m, texts) | table_layout(m, texts), w.layout).alias("layout"),
+        pl.lit(w.in_list).alias("in_list"),
+        *[
+            pl.lit(0.0).alias(c)
+            for c in COMPONENTS
+            if c not in ("form_points", "layout", "in_list")
+        ],
+    )
+    m = m.with_columns(pl.sum_horizontal(COMPONENTS).alias("score"))
+    return m.with_columns((pl.col("score") >= ACCEPT_SCORE).alias("accepted"))
 
 
 def _wordlike(tab: Tables) -> pl.Expr:

@@ -10,6 +10,7 @@ from tft_assets.posts.tickers.evidence import (
     EvidenceWeights,
     in_play_symbols,
     lift_in_play,
+    lift_list_mates,
     score_candidates,
 )
 from tft_assets.posts.tickers.tables import tables
@@ -88,7 +89,7 @@ def accepted_mentions(
     symbols = (
         in_play_symbols(scored) if in_play is None else pl.Series(sorted(in_play), dtype=pl.String)
     )
-    m = lift_in_play(scored, texts, tab, symbols)
+    m = lift_list_mates(lift_in_play(scored, texts, tab, symbols), texts, tab)
     return _one_per_span(
         m.filter(pl.col("accepted")).select("row", "symbol", "method", "start", "end", "core")
     )
@@ -113,6 +114,7 @@ def mention_evidence(
         return pl.DataFrame(schema={**MENTION_SCHEMA, "form": pl.String(), "score": pl.Float64()})
     m = score_candidates(mention_candidates(t, texts, tab), texts, tab, weights, complete=True)
     m = lift_in_play(m, texts, tab, in_play_symbols(m), weights)
+    m = lift_list_mates(m, texts, tab, weights)
     return m.drop("core", "_prev", "_next")
 
 

