@@ -62,6 +62,7 @@ ENV_VARS: dict[str, str] = {
     "TFT_RETENTION_DAYS": "raw posts older than this are deleted by the retention job (default 90)",
     "TFT_MODEL_FAMILIES": "ensemble members, comma-separated subset of xgboost,lightgbm,linear,tft (default all four)",
     "TFT_TRAIN_WINDOW": "expanding (default) or rolling:N (the last N sessions of fit rows)",
+    "TFT_TRANSFORMER_CADENCE": "how often the TFT member retrains: daily, weekly, monthly or quarterly (default monthly; the demo: quarterly)",
     "TFT_TUNING_TRIALS": "Optuna trials per tuned_hyperparameters partition (default 20)",
     "TFT_TUNING_TIMEOUT_S": "time limit of one tuning partition in seconds (default 600)",
     "TFT_BACKTEST_WINDOW_SESSIONS": "decision sessions a backtests partition spans (default 252)",
@@ -124,6 +125,7 @@ class Settings:
     model_families: tuple[str, ...] = ("xgboost", "lightgbm", "linear", "tft")
     train_window: str = "expanding"
     tuning_trials: int = 20
+    tft_cadence: str = "monthly"
     tuning_timeout_s: float = 600.0
     backtest_window_sessions: int = 252
     #: Whether a secret is set (its value is read by Dagster's ``EnvVar`` at run time only).
@@ -200,6 +202,7 @@ def load_settings() -> Settings:
         ),
         train_window=_env("TFT_TRAIN_WINDOW", "expanding").lower(),
         tuning_trials=int(_env("TFT_TUNING_TRIALS", "20")),
+        tft_cadence=_env("TFT_TRANSFORMER_CADENCE", "monthly").lower(),
         tuning_timeout_s=float(_env("TFT_TUNING_TIMEOUT_S", "600")),
         backtest_window_sessions=int(_env("TFT_BACKTEST_WINDOW_SESSIONS", "252")),
         author_salt_set=bool(_env("TFT_AUTHOR_SALT", "")),

@@ -102,6 +102,7 @@ def build_resources(settings: Settings) -> dict[str, Any]:
             rolling_sessions=int(settings.train_window.split(":")[1])
             if settings.train_window.startswith("rolling:")
             else 252,
+            tft_cadence=settings.tft_cadence,
             tuning_trials=settings.tuning_trials,
             tuning_timeout_s=settings.tuning_timeout_s,
             optuna_storage=f"sqlite:///{(settings.data_dir / 'optuna.db').resolve()}",

@@ -58,7 +58,7 @@ FAMILIES = (*TREE_KINDS, LINEAR_KIND, "tft")
 DEFAULT_FAMILIES = (*TREE_KINDS, "linear", "tft")
 #: Members that read the tabular view (the TFT reads the windows).
 TABULAR = (TreeModel, LinearModel)
-CADENCES = ("daily", "weekly", "monthly")
+CADENCES = ("daily", "weekly", "monthly", "quarterly")
 #: Features whose importance share is below this are listed as dead in the training log.
 DEAD_FEATURE_SHARE = 0.001
 
@@ -141,12 +141,14 @@ class TrainingConfig:
 
 
 def period_of(day: dt.date, cadence: str) -> tuple[int, ...]:
-    """The cadence period holding ``day``: the day, its ISO week, or its month."""
+    """The cadence period holding ``day``: the day, its ISO week, its month or its quarter."""
     if cadence == "daily":
         return (day.toordinal(),)
     if cadence == "weekly":
         iso = day.isocalendar()
         return (iso.year, iso.week)
+    if cadence == "quarterly":
+        return (day.year, (day.month - 1) // 3)
     return (day.year, day.month)
 
 

@@ -161,3 +161,30 @@ def test_predict_is_each_members_own_output_and_its_weighted_tree_shap_top_three
     assert pred["top_features"].to_list() == want
     np.testing.assert_array_equal(bundle.member_probs(today), probs)
     np.testing.assert_array_equal(bundle.p_up(today), pred["p_up"].to_numpy())  # the gate's path
+
+
+def test_cadence_periods_day_week_month_and_quarter():
+    from tft_assets.models.training import period_of
+
+    d = dt.date(2023, 8, 16)
+    assert period_of(d, "daily") == (d.toordinal(),)
+    assert period_of(d, "weekly") == (2023, 33)
+    assert period_of(d, "monthly") == (2023, 8)
+    # quarters: Jan-Mar, Apr-Jun, Jul-Sep, Oct-Dec
+    assert period_of(dt.date(2023, 7, 3), "quarterly") == period_of(d, "quarterly")
+    assert period_of(dt.date(2023, 6, 30), "quarterly") != period_of(d, "quarterly")
+    assert period_of(dt.date(2023, 10, 2), "quarterly") != period_of(d, "quarterly")
+    with pytest.raises(ValueError, match="cadence of tft"):
+        TrainingConfig(cadence=(("tft", "yearly"),))
+
+
+def test_the_tft_cadence_comes_from_the_environment(monkeypatch):
+    from tft_assets.defs.environment import build_resources
+    from tft_assets.settings import load_settings
+
+    monkeypatch.delenv("TFT_TRANSFORMER_CADENCE", raising=False)
+    assert build_resources(load_settings())["model_training"].tft_cadence == "monthly"
+    monkeypatch.setenv("TFT_TRANSFORMER_CADENCE", "Quarterly")
+    training = build_resources(load_settings())["model_training"]
+    assert training.tft_cadence == "quarterly"
+    assert training.training_config().cadence_of("tft") == "quarterly"
