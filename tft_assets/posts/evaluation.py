@@ -21,12 +21,9 @@ def ticker_scores(predicted: list[list[str]], truth: list[list[str]]) -> dict[st
     texts (a text's symbols stay together, so texts with many symbols weigh as they do)."""
     if len(predicted) != len(truth):
         raise ValueError("predicted and truth differ in length")
+    pairs = [(set(p), set(t)) for p, t in zip(predicted, truth, strict=True)]
     counts = np.array(
-        [
-            (len(set(p) & set(t)), len(set(p) - set(t)), len(set(t) - set(p)))
-            for p, t in zip(predicted, truth, strict=True)
-        ],
-        dtype=np.int64,
+        [(len(p & t), len(p - t), len(t - p)) for p, t in pairs], dtype=np.int64
     ).reshape(-1, 3)
     tp, fp, fn = (int(v) for v in counts.sum(axis=0))
     precision = tp / (tp + fp) if tp + fp else 1.0

@@ -143,30 +143,36 @@ def _cashtags(t: pl.DataFrame, tab: Tables) -> pl.DataFrame:
 
 
 #: An over-the-counter symbol of a foreign issue: five letters ending in F ("SLVRF").
-_FOREIGN_OTC_RE = r"^[A-Z]{4}F$"
+FOREIGN_OTC_PATTERN = r"^[A-Z]{4}F$"
 
 
-def _unlisted_cashtags(cash: pl.DataFrame, tab: Tables) -> pl.DataFrame:
-    """``$MTTR``, ``$SONY``: an upper-case cashtag of three to five letters that no listing of
-    the universe has (renamed, delisted or foreign; form ``unlisted``), unless blacklisted,
-    an English word or a familiar token ("$ROPE", "$LOL"), or over the counter
-    (:data:`_FOREIGN_OTC_RE`). The word tests run once per distinct symbol."""
+def plausible_unlisted(frame: pl.DataFrame, tab: Tables, max_zipf: float) -> pl.DataFrame:
+    """The rows of ``frame`` whose ``symbol``, absent from the universe, may still name a
+    listing it lacks (renamed, delisted or foreign): none when the universe is complete;
+    otherwise not blacklisted, not over the counter (:data:`FOREIGN_OTC_PATTERN`), no English
+    word and no token of Zipf frequency ``max_zipf`` or more. The word tests run once per
+    distinct symbol."""
     if not tab.read_unlisted:  # a complete universe: no symbol outside it is a listing
-        return cash.clear()
+        return frame.clear()
     sym = pl.col("symbol")
-    c = cash.filter(
-        pl.col("core").str.contains(r"^\$[A-Z]{3,5}$")
-        & ~sym.is_in(tab.blacklist.implode())
-        & ~sym.str.contains(_FOREIGN_OTC_RE)
-    )
+    c = frame.filter(~sym.is_in(tab.blacklist.implode()) & ~sym.str.contains(FOREIGN_OTC_PATTERN))
     if c.height == 0:
         return c
     plain = [
         x
         for x in c.get_column("symbol").unique().to_list()
-        if not is_english_word(x) and word_zipf(x) < FAMILIAR_TOKEN_ZIPF
+        if not is_english_word(x) and word_zipf(x) < max_zipf
     ]
-    return c.filter(sym.is_in(plain)).with_columns(pl.lit("unlisted").alias("form"))
+    return c.filter(sym.is_in(plain))
+
+
+def _unlisted_cashtags(cash: pl.DataFrame, tab: Tables) -> pl.DataFrame:
+    """``$MTTR``, ``$SONY``: an upper-case cashtag of three to five letters that no listing of
+    the universe has (form ``unlisted``), when :func:`plausible_unlisted` with the familiar-token
+    frequency ("$ROPE", "$LOL" are not)."""
+    c = cash.filter(pl.col("core").str.contains(r"^\$[A-Z]{3,5}$"))
+    c = plausible_unlisted(c, tab, FAMILIAR_TOKEN_ZIPF)
+    return c.with_columns(pl.lit("unlisted").alias("form"))
 
 
 def _upper_symbols(t: pl.DataFrame, tab: Tables) -> pl.DataFrame:

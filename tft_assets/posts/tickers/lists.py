@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from tft_assets.posts.tickers.candidates import plausible_unlisted
 from tft_assets.posts.tickers.tables import Tables
 from tft_assets.posts.tickers.tokens import TRAIL_CHARS, core_columns, token_frame
-from tft_assets.posts.universe import is_english_word, word_zipf
 
 #: An item of an enumeration: a symbol in upper, lower or title case, optionally a cashtag
 #: or with a class.
@@ -43,12 +43,12 @@ UNLISTED_ITEM_PATTERN = r"^[A-Z]{2,5}$"
 #: Zipf frequency below which an unlisted item that is no English word is no familiar token
 #: of text ("ACB" 2.6, "APHA" 2.2, "SSRM" 0; not "CEO", "USA", "IPO", "ETF").
 LIST_ITEM_MAX_ZIPF = 3.0
-#: An over-the-counter symbol of a foreign issue: five letters ending in F ("NUPMF").
-FOREIGN_OTC_PATTERN = r"^[A-Z]{4}F$"
 
 
 #: Characters that make a token cased: an upper-case letter or ``$``.
 _CASED = [*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "$"]
+#: Columns of an item: its text's row, its span and its written form.
+_SPAN_SCHEMA = {"row": pl.UInt32, "start": pl.Int64, "end": pl.Int64, "core": pl.String}
 #: The longest token an item can be: a cashtag of five letters with a class, a quote and
 #: trailing punctuation; longer tokens are looked at no further.
 _ITEM_TOKEN_MAX_CHARS = 10
@@ -74,15 +74,7 @@ def _item_tokens(texts: pl.Series, rows: pl.Series, tab: Tables) -> pl.DataFrame
 def enumeration_items(texts: pl.Series, rows: pl.Series, tab: Tables) -> pl.DataFrame:
     """The items of the enumerations in the texts at ``rows`` (distinct indices into
     ``texts``): ``row``, ``start``, ``end``, ``core``, ``run`` (one id per enumeration)."""
-    empty = pl.DataFrame(
-        schema={
-            "row": pl.UInt32,
-            "start": pl.Int64,
-            "end": pl.Int64,
-            "core": pl.String,
-            "run": pl.UInt32,
-        }
-    )
+    empty = pl.DataFrame(schema={**_SPAN_SCHEMA, "run": pl.UInt32})
     if rows.len() == 0:
         return empty
     t = _item_tokens(texts, rows.cast(pl.UInt32), tab)
@@ -131,31 +123,13 @@ def listing_rows(accepted: pl.DataFrame, texts: pl.Series) -> pl.Series:
     return accepted.get_column("row").filter(after | before).unique().sort()
 
 
-def _plain_unlisted(symbols: pl.Series) -> list[str]:
-    """The distinct unlisted item symbols that are no English word nor familiar token."""
-    return [
-        x
-        for x in symbols.unique().to_list()
-        if not is_english_word(x) and word_zipf(x) < LIST_ITEM_MAX_ZIPF
-    ]
-
-
 def list_mates(scored: pl.DataFrame, texts: pl.Series, tab: Tables) -> pl.DataFrame:
     """The items of enumerations holding an accepted candidate of ``scored`` that are not
     accepted themselves: ``row``, ``start``, ``end``, ``core``, ``symbol`` and ``listed``
     (the symbol is in the universe; else it passed the tests of an unlisted item, see the
     module docstring)."""
     accepted = scored.filter(pl.col("accepted")).select("row", "start", "end")
-    empty = pl.DataFrame(
-        schema={
-            "row": pl.UInt32,
-            "start": pl.Int64,
-            "end": pl.Int64,
-            "core": pl.String,
-            "symbol": pl.String,
-            "listed": pl.Boolean,
-        }
-    )
+    empty = pl.DataFrame(schema={**_SPAN_SCHEMA, "symbol": pl.String, "listed": pl.Boolean})
     if accepted.height == 0:
         return empty
     items = enumeration_items(texts, listing_rows(accepted, texts), tab)
@@ -173,17 +147,10 @@ def list_mates(scored: pl.DataFrame, texts: pl.Series, tab: Tables) -> pl.DataFr
     items = items.with_columns(
         sym.alias("symbol"), sym.is_in(tab.symbols.implode()).alias("listed")
     )
-    unlisted = items.filter(
-        ~pl.col("listed")
-        & written.str.contains(UNLISTED_ITEM_PATTERN)
-        & ~pl.col("symbol").is_in(tab.blacklist.implode())
-        & ~pl.col("symbol").str.contains(FOREIGN_OTC_PATTERN)
+    unlisted = plausible_unlisted(
+        items.filter(~pl.col("listed") & written.str.contains(UNLISTED_ITEM_PATTERN)),
+        tab,
+        LIST_ITEM_MAX_ZIPF,
     )
-    # a complete universe (strictly point in time) has every listing: no other item is one
-    if not getattr(tab, "read_unlisted", True):
-        unlisted = unlisted.clear()
-    if unlisted.height:
-        plain = _plain_unlisted(unlisted.get_column("symbol"))
-        unlisted = unlisted.filter(pl.col("symbol").is_in(plain))
     listed = items.filter(pl.col("listed"))
     return pl.concat([listed, unlisted]).select(empty.columns).sort("row", "start")
