@@ -10,7 +10,10 @@ honest figures are the walk-forward ones, on days after the tail.
   anything) fall back to equal weights, and the ensemble records that.
 * Calibration: isotonic regression when the calibration half has at least ``min_isotonic``
   rows (scikit-learn's docs warn against isotonic on far fewer than 1,000), otherwise Platt
-  scaling (a logistic regression on the logit of the weighted score).
+  scaling (a logistic regression on the logit of the weighted score) or temperature scaling
+  (its slope alone). Every map is non-decreasing: a slope fitted below :data:`MIN_SLOPE` (on a
+  short tail where the members happened to rank the wrong way round) is raised to it, so the
+  tail can shrink the ensemble's confidence toward 0.5 but never turn its direction over.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 _EPS = 1e-6
+#: Smallest slope of a Platt or temperature map on the logit of the weighted score.
+MIN_SLOPE = 0.05
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -105,9 +110,25 @@ def _calibrator(
 
     # temperature scaling: no intercept, so the members' own base rate is kept and only their
     # confidence is rescaled (a short tail's up-share does not become the next days' prior)
+    z = _logit(score)
     lr = LogisticRegression(C=1e6, fit_intercept=small == "platt")
-    lr.fit(_logit(score)[:, None], y.astype(int))
-    return small, {"coef": float(lr.coef_[0, 0]), "intercept": float(np.ravel(lr.intercept_)[0])}
+    lr.fit(z[:, None], y.astype(int))
+    coef, intercept = float(lr.coef_[0, 0]), float(np.ravel(lr.intercept_)[0])
+    if coef < MIN_SLOPE:
+        coef = MIN_SLOPE
+        intercept = _offset(MIN_SLOPE * z, y) if small == "platt" else 0.0
+    return small, {"coef": coef, "intercept": intercept}
+
+
+def _offset(zs: np.ndarray, y: np.ndarray) -> float:
+    """The maximum-likelihood intercept ``b`` of ``P(y) = sigmoid(zs + b)`` (slope held fixed):
+    the root of ``mean(sigmoid(zs + b)) = mean(y)``, which is increasing in ``b``."""
+    from scipy.optimize import brentq
+
+    def excess(b: float) -> float:
+        return float((1.0 / (1.0 + np.exp(-(zs + b)))).mean() - y.mean())
+
+    return float(brentq(excess, -50.0, 50.0))
 
 
 def fit_ensemble(

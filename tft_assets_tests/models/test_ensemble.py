@@ -54,3 +54,26 @@ def test_one_class_half_is_refused() -> None:
     probs = np.full((10, 2), 0.5)
     with pytest.raises(ValueError, match="one class only"):
         fit_ensemble(probs, np.array([1.0] * 5 + [0.0, 1.0] * 2 + [0.0]), ("a", "b"))
+
+
+@pytest.mark.parametrize("small", ["temperature", "platt"])
+def test_a_tail_that_ranks_the_members_backwards_shrinks_them_but_never_flips_them(
+    small: str,
+) -> None:
+    """On a short tail where the informed member happened to be wrong, a fitted logistic map
+    has a negative slope and would turn every later prediction over; the map's slope is held
+    at MIN_SLOPE instead, so the ensemble stays non-decreasing in its members and near 0.5."""
+    from tft_assets.models.ensemble import MIN_SLOPE
+
+    probs, y = _world(600, 5)
+    probs, y = probs[:, :1], 1.0 - y  # one member, and a tail on which it is always wrong
+    ens = fit_ensemble(probs, y, ("good",), small=small)
+    assert ens.calibration == small and ens.params["coef"] == MIN_SLOPE
+    grid = np.linspace(0.01, 0.99, 99)[:, None]
+    p = ens.predict(grid)
+    assert (np.diff(p) >= 0).all() and np.abs(p - p.mean()).max() < 0.15
+    if small == "temperature":
+        assert ens.params["intercept"] == 0.0
+        np.testing.assert_array_equal(p > 0.5, ens.score(grid) > 0.5)
+    else:  # the intercept is refitted with the slope held: the tail's up-share, on average
+        assert ens.predict(probs[300:]).mean() == pytest.approx(y[300:].mean(), abs=1e-6)
