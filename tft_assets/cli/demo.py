@@ -6,6 +6,10 @@ import argparse
 import dataclasses
 import datetime as dt
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import polars as pl
 
 DEFAULT_DEMO_START = "2022-10-01"
 DEFAULT_DEMO_END = "2024-06-30"
@@ -119,16 +123,17 @@ def run(args: argparse.Namespace) -> int:
 def walk_forward(settings, start: dt.date, end: dt.date, oracle: bool = True) -> dict | None:
     """The walk-forward summary of the stored predictions of ``start..end`` (see
     :func:`tft_assets.models.evaluation.walk_forward_summary`), with the demo world's oracle
-    when ``oracle``."""
+    and its observable ceiling (from every stored ``raw_posts`` partition up to ``end``) when
+    ``oracle``."""
     from tft_assets.lake.storage import list_partitions, read_partitions
     from tft_assets.models.evaluation import walk_forward_summary
     from tft_assets.sources.demo import DemoWorld, DemoWorldConfig
 
-    def read(asset: str, columns: list[str] | None = None):
+    def read(asset: str, columns: list[str] | None = None, first: dt.date = start):
         keys = [
             k
             for k in list_partitions(settings.lake_url, asset)
-            if start.isoformat() <= k <= end.isoformat()
+            if first.isoformat() <= k <= end.isoformat()
         ]
         return read_partitions(settings.lake_url, asset, keys, columns=columns)
 
@@ -149,6 +154,28 @@ def walk_forward(settings, start: dt.date, end: dt.date, oracle: bool = True) ->
         settings.horizon_days,
         momentum=read("feature_snapshots", ["ticker", "date", "ret_20d"]),
         oracle=world.oracle_frame(start, end) if oracle else None,
+        observable=observable_ceiling(settings, world, read) if oracle else None,
+    )
+
+
+def observable_ceiling(settings, world, read) -> pl.DataFrame | None:
+    """The observable ceiling's ``ticker, date, p_up`` over every session of the stored posts
+    (:mod:`tft_assets.sources.demo.observable`); None when no post is stored."""
+    from tft_assets.calendar import trading_days
+    from tft_assets.sources.demo.observable import observable_frame
+
+    columns = ["created_utc", "gt_tickers", "gt_sentiment", "gt_is_spam", "gt_defect"]
+    posts = read("raw_posts", columns, first=dt.date.min)
+    if posts.is_empty():
+        return None
+    first = posts["created_utc"].min().date()
+    last = posts["created_utc"].max().date()
+    return observable_frame(
+        posts,
+        world.tickers,
+        trading_days(first, last),
+        strength=settings.demo_signal_strength,
+        horizon_days=settings.horizon_days,
     )
 
 
@@ -206,6 +233,8 @@ def walk_forward_line(w: dict) -> str:
     base = ", ".join(f"{k} {v:.3f}" for k, v in w["baselines"].items())
     members = ", ".join(f"{k} {v:.3f}" for k, v in w["per_model"].items())
     oracle = f", oracle {w['oracle_accuracy']:.3f}" if "oracle_accuracy" in w else ""
+    if "observable_accuracy" in w:
+        oracle += f", observable ceiling {w['observable_accuracy']:.3f}"
     return (
         f"walk-forward: {w['n']:,} predictions, accuracy {w['accuracy']:.3f} "
         f"(95% block bootstrap {lo:.3f}..{hi:.3f}), Brier {w['brier']:.4f}, ECE {w['ece']:.4f}, "

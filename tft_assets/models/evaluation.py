@@ -90,13 +90,17 @@ def walk_forward_summary(
     horizon_days: int,
     momentum: pl.DataFrame | None = None,
     oracle: pl.DataFrame | None = None,
+    observable: pl.DataFrame | None = None,
 ) -> dict[str, object]:
     """``n, accuracy, ci95, ci95_naive, brier, log_loss, ece, auc, coverage90, per_model,
-    baselines, long_short`` (and ``oracle_accuracy``) over the pairs with known outcomes.
+    baselines, long_short`` (and ``oracle_accuracy``, ``observable_accuracy``) over the pairs
+    with known outcomes.
 
     ``momentum``: ``ticker, date, ret_20d`` (the feature); the baseline says up when
     ``ret_20d > 0`` and, where it is missing, up. ``oracle``: ``ticker, date, p_up`` of the
-    demo world. Baselines and the oracle are scored on exactly the same pairs.
+    demo world; ``observable``: the same of its observable ceiling
+    (:mod:`tft_assets.sources.demo.observable`). Baselines and ceilings are scored on exactly
+    the same pairs (a ceiling that misses one of them is left out).
     """
     pairs = scored_pairs(predictions, labels)
     if pairs.is_empty():
@@ -138,12 +142,14 @@ def walk_forward_summary(
     out["baselines"] = baselines
     _, period = long_short_periods(pairs, horizon_days)
     out["long_short"] = sharpe_with_ci(period, TRADING_DAYS_PER_YEAR / horizon_days)
-    if oracle is not None:
+    for key, frame in (("oracle_accuracy", oracle), ("observable_accuracy", observable)):
+        if frame is None:
+            continue
         o = pairs.select("ticker", "date").join(
-            oracle.select("ticker", "date", pl.col("p_up").alias("p_oracle")),
+            frame.select("ticker", "date", pl.col("p_up").alias("p_ceiling")),
             on=["ticker", "date"],
             how="left",
         )
-        if o["p_oracle"].null_count() == 0:
-            out["oracle_accuracy"] = _hit(o["p_oracle"].to_numpy(), y)
+        if o["p_ceiling"].null_count() == 0:
+            out[key] = _hit(o["p_ceiling"].to_numpy(), y)
     return out

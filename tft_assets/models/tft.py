@@ -40,9 +40,11 @@ torch, lightning and pytorch-forecasting are imported inside the functions that 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import logging
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -56,6 +58,11 @@ DOWN, UP = "0", "1"
 #: Known real the dataset adds (the decoder's only input); left out of the importances.
 RELATIVE_TIME = "relative_time_idx"
 BLOB_FORMAT = "tft_assets.tft/1"
+#: Deserialised models kept per process, by blob digest: every weekly ensemble of a quarter
+#: carries the same TFT, and rebuilding its network is most of loading a bundle.
+LOADED_MODELS = 4
+#: Window probabilities a model remembers (consecutive validation tails share most windows).
+MEMO_WINDOWS = 200_000
 ACCELERATORS = ("cpu", "auto", "gpu", "cuda")
 
 _QUIET_LOGGERS = ("lightning.pytorch", "lightning.fabric", "pytorch_forecasting")
@@ -141,6 +148,8 @@ class TFTModel:
     network: Any = field(repr=False)
     dataset_parameters: dict[str, Any] = field(repr=False)
     encoder_importance: np.ndarray = field(repr=False)
+    #: P(up) of windows already predicted, by digest of the window's bytes
+    _memo: dict[bytes, float] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def window_length(self) -> int:
@@ -149,19 +158,28 @@ class TFTModel:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """P(up), float64 ``(n,)`` in [0, 1], for windows ``x`` ``(n, L, F)`` (NaN imputed with
-        the training medians). Each window's probability depends on that window only."""
+        the training medians). Each window's probability depends on that window only, so the
+        model remembers the windows it has predicted (up to :data:`MEMO_WINDOWS`) and runs the
+        network on the others alone."""
         _check_x(x, self.feature_names, self.window_length)
         if len(x) == 0:
             return np.empty(0, dtype=np.float64)
-        with _quiet(), _torch_state(self.config.threads):
-            p_up, _ = _forward(
-                self.network,
-                self.dataset_parameters,
-                _impute(x, self.medians),
-                self.config.batch_size,
-                importance=False,
-            )
-        return p_up
+        windows = np.ascontiguousarray(x, dtype=np.float32)
+        keys = [hashlib.blake2b(w.tobytes(), digest_size=16).digest() for w in windows]
+        fresh = [i for i, k in enumerate(keys) if k not in self._memo]
+        if fresh:
+            with _quiet(), _torch_state(self.config.threads):
+                p_new, _ = _forward(
+                    self.network,
+                    self.dataset_parameters,
+                    _impute(windows[fresh], self.medians),
+                    self.config.batch_size,
+                    importance=False,
+                )
+            if len(self._memo) + len(fresh) > MEMO_WINDOWS:
+                self._memo.clear()
+            self._memo.update(zip((keys[i] for i in fresh), p_new.tolist(), strict=True))
+        return np.array([self._memo[k] for k in keys], dtype=np.float64)
 
     def variable_importance(self) -> dict[str, float]:
         """Encoder variable importances (TFT ``interpret_output``'s encoder variable selection
@@ -192,11 +210,25 @@ class TFTModel:
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> TFTModel:
-        """Rebuild a model from :meth:`to_bytes` (the network on CPU, in eval mode).
+        """Rebuild a model from :meth:`to_bytes` (the network on CPU, in eval mode); the same
+        blob loaded again in this process gives the same (read-only) model object back, from
+        the last :data:`LOADED_MODELS` blobs.
 
         The blob holds pickled scalers and encoders, so it is read with ``weights_only=False``:
         only pass blobs this module wrote.
         """
+        key = hashlib.sha256(blob).digest()
+        model = _LOADED.get(key)
+        if model is None:
+            model = cls._load(blob)
+            _LOADED[key] = model
+            while len(_LOADED) > LOADED_MODELS:
+                _LOADED.popitem(last=False)
+        _LOADED.move_to_end(key)
+        return model
+
+    @classmethod
+    def _load(cls, blob: bytes) -> TFTModel:
         import torch
         from pytorch_forecasting import TimeSeriesDataSet
 
@@ -223,6 +255,9 @@ class TFTModel:
             dataset_parameters=params,
             encoder_importance=np.asarray(payload["encoder_importance"], dtype=np.float64),
         )
+
+
+_LOADED: OrderedDict[bytes, TFTModel] = OrderedDict()
 
 
 def fit_tft(

@@ -17,12 +17,18 @@ CONFIG = TrainingConfig(families=("xgboost", "lightgbm"))
 def walk_forward_world(
     strength: float, seed: int = 5, config: TrainingConfig = CONFIG
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Walk-forward predictions with known outcomes, and the demo world's oracle."""
+    """Walk-forward predictions with known outcomes, and the demo world's oracle (``p_up``) with
+    its observable ceiling (``p_observable``)."""
     data, oracle = demo_model_data(strength, seed, TICKERS, START, END)
     days = trading_days(first_trainable_day(data, config), END)
     pred, _ = walk_forward(data, days, config)
     known = pred.filter(pl.col("y").is_not_nan()).rename({"end_date": "date"})
     return known, oracle.rename({"end_date": "date", "p_oracle": "p_up"})
+
+
+def observable_of(oracle: pl.DataFrame) -> pl.DataFrame:
+    """The observable ceiling of :func:`walk_forward_world`'s oracle frame, as ``ticker, date, p_up``."""
+    return oracle.select("ticker", "date", pl.col("p_observable").alias("p_up"))
 
 
 def labels_of(pred: pl.DataFrame) -> pl.DataFrame:

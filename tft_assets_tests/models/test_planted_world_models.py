@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 
 from tft_assets.models.evaluation import walk_forward_summary
-from tft_assets_tests.models.honesty import CONFIG, labels_of, walk_forward_world
+from tft_assets_tests.models.honesty import CONFIG, labels_of, observable_of, walk_forward_world
 
 MIN_EDGE_SHARE = 0.55
 MAX_ECE = 0.04
@@ -20,7 +20,13 @@ MAX_ECE = 0.04
 @pytest.fixture(scope="module")
 def summary():
     pred, oracle = walk_forward_world(1.0)
-    return walk_forward_summary(pred.drop("y", "fwd_return"), labels_of(pred), 5, oracle=oracle)
+    return walk_forward_summary(
+        pred.drop("y", "fwd_return"),
+        labels_of(pred),
+        5,
+        oracle=oracle,
+        observable=observable_of(oracle),
+    )
 
 
 def test_the_walk_forward_finds_most_of_the_planted_edge(summary):
@@ -49,3 +55,12 @@ def test_the_linear_member_finds_more_of_the_edge_than_the_trees_alone(summary):
     assert with_linear["per_model"]["linear"] > max(summary["per_model"].values())
     assert with_linear["ece"] <= MAX_ECE
     assert abs(with_linear["coverage90"] - 0.90) <= 0.02
+
+
+def test_the_observable_ceiling_lies_between_a_coin_and_the_oracle(summary):
+    """The filter that reads every clean post's true stance is the best any model of the posts
+    can do in expectation: it keeps most of the oracle's edge (about 94 % in expectation with
+    the world's post rates), and the walk-forward is scored against it on the same pairs."""
+    ceiling, oracle = summary["observable_accuracy"], summary["oracle_accuracy"]
+    assert 0.5 + 0.8 * (oracle - 0.5) <= ceiling <= oracle + 0.01, (ceiling, oracle)
+    assert summary["accuracy"] <= ceiling + 0.01, summary

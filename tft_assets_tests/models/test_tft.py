@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -95,10 +96,27 @@ def test_predictions_never_see_the_labels_of_the_predicted_windows(
         with torch.no_grad():
             outputs.append(net(batch)["prediction"])
     torch.testing.assert_close(outputs[0], outputs[1], rtol=0, atol=0)
-    # Each window is predicted from its own x: a subset or another order gives the same values.
+    # Each window is predicted from its own x: a subset or another order gives the same values
+    # (on a copy that remembers no window, so the network really runs on the subset).
     p = fitted.predict(x)
     order = np.random.default_rng(0).permutation(len(x))[:50]
-    np.testing.assert_allclose(fitted.predict(x[order]), p[order], rtol=0, atol=1e-6)
+    cold = replace(fitted, _memo={})
+    np.testing.assert_allclose(cold.predict(x[order]), p[order], rtol=0, atol=1e-6)
+
+
+def test_known_windows_are_remembered_and_a_blob_loads_once(
+    fitted: TFTModel, fresh: tuple[np.ndarray, np.ndarray]
+) -> None:
+    x = fresh[0]
+    cold = replace(fitted, _memo={})
+    first = cold.predict(x[:300])
+    assert len(cold._memo) == 300
+    mixed = cold.predict(x[200:500])  # 100 known windows, 200 new ones
+    assert len(cold._memo) == 500
+    np.testing.assert_array_equal(mixed[:100], first[200:])
+    np.testing.assert_allclose(mixed, replace(fitted, _memo={}).predict(x[200:500]), atol=1e-6)
+    blob = fitted.to_bytes()
+    assert TFTModel.from_bytes(blob) is TFTModel.from_bytes(blob)
 
 
 def test_nan_is_imputed_with_the_training_medians(
