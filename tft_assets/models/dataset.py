@@ -14,13 +14,17 @@ so a model trained for partition ``D`` may use a row only when ``t + h`` session
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
 from tft_assets.calendar import shift_trading_days
 from tft_assets.features import load_sequences
+
+if TYPE_CHECKING:
+    from tft_assets.models.tabular import TabularView
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class ModelData:
     feature_names: tuple[str, ...]
     y: np.ndarray
     fwd_return: np.ndarray
+    #: tabular views already built, by normalisation (see :meth:`table`)
+    tables: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = self.x.shape[0]
@@ -62,7 +68,17 @@ class ModelData:
             self.feature_names,
             self.y[idx],
             self.fwd_return[idx],
+            {k: v[idx] for k, v in self.tables.items()},
         )
+
+    def table(self, view: TabularView) -> np.ndarray:
+        """``view``'s tabular form of every sample, built once and kept. A subset taken after
+        it was built keeps its rows, so a day's cross-sectional normalisation stays the one of
+        all that day's samples, labelled or not, as at prediction time."""
+        key = view.normalisation
+        if key not in self.tables:
+            self.tables[key] = view.transform(self.x, self.feature_names, self.end_dates)
+        return self.tables[key]
 
     def labelled(self) -> ModelData:
         """The samples whose label is known."""

@@ -18,6 +18,7 @@ the same rows give the same model. The model serialises to JSON (no pickle).
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,9 +115,10 @@ def _log_loss(y: np.ndarray, p: np.ndarray) -> float:
 def _prepare(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Column medians (0 for a column NaN throughout), means and scales of ``x``'s rows."""
     finite = np.isfinite(x)
-    medians = np.array(
-        [np.median(x[finite[:, j], j]) if finite[:, j].any() else 0.0 for j in range(x.shape[1])]
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a column NaN throughout: its median is 0
+        medians = np.nanmedian(np.where(finite, x, np.nan), axis=0)
+    medians = np.where(finite.any(axis=0), medians, 0.0)
     filled = np.where(finite, x, medians)
     scales = filled.std(axis=0)
     return medians, filled.mean(axis=0), np.where(scales > _EPS, scales, 1.0)

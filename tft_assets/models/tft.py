@@ -150,6 +150,8 @@ class TFTModel:
     encoder_importance: np.ndarray = field(repr=False)
     #: P(up) of windows already predicted, by digest of the window's bytes
     _memo: dict[bytes, float] = field(default_factory=dict, repr=False, compare=False)
+    #: :meth:`to_bytes`, once written (every weekly bundle of a quarter carries the same TFT)
+    _blob: list[bytes] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def window_length(self) -> int:
@@ -191,7 +193,10 @@ class TFTModel:
 
     def to_bytes(self) -> bytes:
         """Serialise config, feature names, medians, dataset parameters and the network's
-        ``state_dict`` (``torch.save``; pickled, so load only blobs you wrote)."""
+        ``state_dict`` (``torch.save``; pickled, so load only blobs you wrote). The model is
+        read-only once fitted, so the blob is written once and reused."""
+        if self._blob:
+            return self._blob[0]
         import torch
 
         payload = {
@@ -206,7 +211,8 @@ class TFTModel:
         }
         buffer = io.BytesIO()
         torch.save(payload, buffer)
-        return buffer.getvalue()
+        self._blob.append(buffer.getvalue())
+        return self._blob[0]
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> TFTModel:
@@ -254,6 +260,7 @@ class TFTModel:
             network=network,
             dataset_parameters=params,
             encoder_importance=np.asarray(payload["encoder_importance"], dtype=np.float64),
+            _blob=[blob],
         )
 
 

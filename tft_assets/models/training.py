@@ -238,7 +238,7 @@ class ModelBundle:
         trees = {n: m for n, m in self.members.items() if isinstance(m, TreeModel)}
         tabular = any(isinstance(m, TABULAR) for m in self.members.values())
         if tabular and table is None:
-            table = self.view.transform(data.x, self.feature_names, data.end_dates)
+            table = data.table(self.view)
         outputs = predict_trees(trees, table, os.cpu_count() or 1, contributions=contributions)
 
         def output(name: str) -> np.ndarray:
@@ -413,10 +413,11 @@ def train_partition(
                 day, previous, (), tuple(previous.members), f"carried forward: {exc}"
             )
         return TrainOutcome(day, None, (), (), str(exc))
-    fit, tail = data.subset(split.fit), data.subset(split.tail)
     view = TabularView(config.normalisation)
+    data.table(view)  # built once over every sample; the subsets below take their rows
+    fit, tail = data.subset(split.fit), data.subset(split.tail)
     columns = view.columns(data.feature_names)
-    fit_table = view.transform(fit.x, data.feature_names, fit.end_dates)
+    fit_table = fit.table(view)
     rho = guard_inputs(data.feature_names, fit_table, columns, fit.y)
     guard_inputs(data.feature_names, fit.x[:, -1, :], data.feature_names, fit.y)
     members: dict[str, Member] = {}

@@ -116,7 +116,9 @@ def test_known_windows_are_remembered_and_a_blob_loads_once(
     np.testing.assert_array_equal(mixed[:100], first[200:])
     np.testing.assert_allclose(mixed, replace(fitted, _memo={}).predict(x[200:500]), atol=1e-6)
     blob = fitted.to_bytes()
-    assert TFTModel.from_bytes(blob) is TFTModel.from_bytes(blob)
+    assert fitted.to_bytes() is blob  # written once
+    loaded = TFTModel.from_bytes(blob)
+    assert TFTModel.from_bytes(blob) is loaded and loaded.to_bytes() == blob
 
 
 def test_nan_is_imputed_with_the_training_medians(
