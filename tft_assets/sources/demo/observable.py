@@ -79,8 +79,9 @@ def stance_counts(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Bullish and bearish counts ``(n_tickers, n_sessions)`` of the clean, non-spam ticker
     posts of ``raw_posts`` (the demo's rows with their ``gt_*`` columns), by the session each
-    post feeds (the pipeline's own cutoff) and its primary ticker."""
-    from tft_assets.features.sentiment_series import assign_sessions
+    post feeds (the pipeline's own cutoff: the first session of ``sessions`` whose 16:00 ET close
+    is strictly after it) and its primary ticker."""
+    from tft_assets.calendar import market_close_utc
 
     need = {"created_utc", "gt_tickers", "gt_sentiment", "gt_is_spam", "gt_defect"}
     missing = sorted(need - set(raw_posts.columns))
@@ -94,16 +95,17 @@ def stance_counts(
     )
     rows = clean.select(
         pl.col("gt_tickers").list.first().alias("ticker"),
-        assign_sessions(clean["created_utc"]).alias("session"),
+        pl.col("created_utc").dt.convert_time_zone("UTC").dt.epoch("us").alias("us"),
         (pl.col("gt_sentiment") > 0).alias("bullish"),
     )
     tick = {t: i for i, t in enumerate(tickers)}
-    sess = np.array(sorted(sessions), dtype="datetime64[D]")
-    bull, bear = np.zeros((len(tick), sess.size)), np.zeros((len(tick), sess.size))
+    days = sorted(sessions)
+    closes = np.array([int(market_close_utc(d).timestamp()) * 1_000_000 for d in days])
+    bull, bear = np.zeros((len(tick), len(days))), np.zeros((len(tick), len(days)))
     ti = np.array([tick.get(t, -1) for t in rows["ticker"].to_list()], dtype=np.int64)
-    si = np.searchsorted(sess, rows["session"].to_numpy().astype("datetime64[D]"))
-    ok = (ti >= 0) & (si < sess.size)
-    ok[ok] &= sess[si[ok]] == rows["session"].to_numpy().astype("datetime64[D]")[ok]
+    us = rows["us"].to_numpy()
+    si = np.searchsorted(closes, us, side="right")
+    ok = (ti >= 0) & (si < len(days))  # after the last close: no session of the grid
     up = rows["bullish"].to_numpy()
     np.add.at(bull, (ti[ok & up], si[ok & up]), 1.0)
     np.add.at(bear, (ti[ok & ~up], si[ok & ~up]), 1.0)
